@@ -1,0 +1,39 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, pgTable, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH } from "../lib/schemas/limits";
+
+// Property names match the API's JSON fields, so a row is a Task without a mapping layer.
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").unique(),
+  created_at: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    title: varchar("title", { length: TITLE_MAX_LENGTH }).notNull(),
+    description: text("description"),
+    completed: boolean("completed").notNull().default(false),
+    created_at: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updated_at: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    // char_length counts code points, as the API does; the API trims titles, so a blank one cannot pass either.
+    check(
+      "tasks_title_length",
+      sql`char_length(${table.title}) between 1 and ${sql.raw(String(TITLE_MAX_LENGTH))} and btrim(${table.title}) <> ''`,
+    ),
+    check(
+      "tasks_description_length",
+      sql`char_length(${table.description}) <= ${sql.raw(String(DESCRIPTION_MAX_LENGTH))}`,
+    ),
+    index("tasks_user_created_idx").on(table.user_id, table.created_at.desc(), table.id.desc()),
+  ],
+);
+
+export type TaskRow = typeof tasks.$inferSelect;

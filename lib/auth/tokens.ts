@@ -1,0 +1,72 @@
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { getEnv } from "../env";
+
+export interface SessionUser {
+  id: string;
+  email?: string;
+}
+
+const HS256 = "HS256";
+/** Seconds of clock skew between the token's issuer and this server that `exp`/`nbf`/`iat` checks forgive. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+const USER_ID_MAX_LENGTH = 255;
+const EMAIL_MAX_LENGTH = 320;
+
+let cachedKey: { secret: string; key: Uint8Array } | undefined;
+
+function secretKey(secret: string): Uint8Array {
+  if (cachedKey?.secret !== secret) cachedKey = { secret, key: new TextEncoder().encode(secret) };
+  return cachedKey.key;
+}
+
+const isStorableText = (value: string) => !value.includes("\u0000") && value.isWellFormed();
+
+function toSessionUser(payload: JWTPayload): SessionUser | null {
+  const { sub } = payload;
+  if (typeof sub !== "string" || sub.length === 0 || sub.length > USER_ID_MAX_LENGTH || !isStorableText(sub)) {
+    return null;
+  }
+  const email = payload.email;
+  const usableEmail =
+    typeof email === "string" && email.length > 0 && email.length <= EMAIL_MAX_LENGTH && isStorableText(email);
+  return usableEmail ? { id: sub, email } : { id: sub };
+}
+
+export class InvalidTokenError extends Error {
+  readonly code = "invalid_token";
+}
+
+/** Verifies an HS256 JWS signed with AUTH_SECRET; `sub` and `exp` are required and no other algorithm is accepted. */
+export async function verifySessionToken(token: string): Promise<SessionUser> {
+  try {
+    const { payload } = await jwtVerify(token, secretKey(getEnv().authSecret), {
+      algorithms: [HS256],
+      requiredClaims: ["sub", "exp"],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    });
+    const user = toSessionUser(payload);
+    if (!user) throw new InvalidTokenError("the token's subject is not a usable user id");
+    return user;
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw error;
+    if (error instanceof joseErrors.JOSEError) {
+      throw new InvalidTokenError(error.code === "ERR_JWT_EXPIRED" ? "the token has expired" : "the token is invalid");
+    }
+    throw error;
+  }
+}
+
+/** Signs a session token as an identity provider would; used by `npm run token` and the tests. */
+export async function signSessionToken(
+  user: SessionUser,
+  options: { expiresInSeconds?: number; secret?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = user.email ? { email: user.email } : {};
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: HS256, typ: "JWT" })
+    .setSubject(user.id)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (options.expiresInSeconds ?? 3600))
+    .sign(secretKey(options.secret ?? getEnv().authSecret));
+}

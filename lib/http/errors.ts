@@ -1,0 +1,87 @@
+import type { z } from "zod";
+import { isDatabaseUnavailable, isInvalidInputError } from "../../db/errors";
+import type { ErrorBody, ErrorCode, ErrorDetail } from "../schemas/errors";
+
+/** The one kind of failure the API answers with: thrown from anywhere, rendered in `errorResponse` only. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export const RETRY_AFTER_SECONDS = 5;
+
+export const invalidJson = (message = "the request body is not valid JSON") => new ApiError(400, "invalid_json", message);
+
+export const unauthenticated = () =>
+  new ApiError(401, "unauthenticated", "a valid bearer token is required", undefined, { "WWW-Authenticate": "Bearer" });
+
+export const invalidToken = (message: string) =>
+  new ApiError(401, "unauthenticated", message, undefined, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+
+export const forbidden = () => new ApiError(403, "forbidden", "this path belongs to another user");
+
+export const notFound = (message = "no such task") => new ApiError(404, "not_found", message);
+
+export const methodNotAllowed = (allowed: readonly string[]) =>
+  new ApiError(405, "method_not_allowed", `method not allowed; use ${allowed.join(", ")}`, undefined, {
+    Allow: allowed.join(", "),
+  });
+
+export const payloadTooLarge = (limitBytes: number) =>
+  new ApiError(413, "payload_too_large", `the request body must be at most ${limitBytes} bytes`);
+
+export const unsupportedMediaType = () =>
+  new ApiError(415, "unsupported_media_type", "the request body must be sent as Content-Type: application/json");
+
+export const internalError = () => new ApiError(500, "internal_error", "an unexpected error occurred");
+
+export const serviceUnavailable = (message = "the database is unreachable; try again shortly") =>
+  new ApiError(503, "service_unavailable", message, undefined, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+
+export function validationError(details: ErrorDetail[]): ApiError {
+  const [first] = details;
+  const sentence = first ? `${first.path} ${first.message}` : "the request is invalid";
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : "";
+  return new ApiError(400, "validation_error", sentence + more, details);
+}
+
+/** Turns zod issues into the contract's details; `root` names what an issue without a path is about. */
+export function fromZodError(error: z.ZodError, root: string): ApiError {
+  const details = error.issues.flatMap((issue): ErrorDetail[] => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join(".") : root;
+    if (issue.code === "unrecognized_keys") {
+      const prefix = issue.path.length > 0 ? `${path}.` : "";
+      return issue.keys.map((key) => ({ path: prefix + key, message: "is not an allowed field" }));
+    }
+    return [{ path, message: issue.message }];
+  });
+  return validationError(details);
+}
+
+/** Every failure, known or not, as the ApiError the client will see. Unexpected ones are reported to `onUnexpected`. */
+export function toApiError(error: unknown, onUnexpected: (error: unknown) => void): ApiError {
+  if (error instanceof ApiError) return error;
+  if (isDatabaseUnavailable(error)) return serviceUnavailable();
+  if (isInvalidInputError(error)) {
+    return validationError([{ path: "body", message: "breaks a rule the database enforces" }]);
+  }
+  onUnexpected(error);
+  return internalError();
+}
+
+export function errorBody(error: ApiError): ErrorBody {
+  return error.details ? { error: error.message, code: error.code, details: error.details } : { error: error.message, code: error.code };
+}
+
+/** The value, or a 404 when the service found nothing (missing and someone else's look the same). */
+export function orNotFound<T>(value: T | undefined | false): T {
+  if (value === undefined || value === false) throw notFound();
+  return value;
+}
