@@ -50,7 +50,10 @@ export const TaskUpdate = z
     { title: title.optional(), description: description.optional(), completed: completed.optional() },
     jsonObject,
   )
-  .refine((update) => Object.keys(update).length > 0, "must contain at least one of title, description, completed");
+  .refine((update) => Object.keys(update).length > 0, {
+    error: "must contain at least one of title, description, completed",
+    when: (payload) => payload.issues.length === 0,
+  });
 export type TaskUpdate = z.infer<typeof TaskUpdate>;
 
 /** PATCH /complete: `{}` (or no body) toggles, `{"completed": bool}` sets. */

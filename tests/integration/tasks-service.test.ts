@@ -1,0 +1,151 @@
+import { sql } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
+import { closeDatabase, getDatabase } from "@/db/client";
+import { tasks, users } from "@/db/schema";
+import { createTask, deleteTask, getTask, listTasks, setTaskCompletion, updateTask } from "@/lib/tasks";
+import { newUserId } from "../support/api";
+
+afterAll(closeDatabase);
+
+const owner = (label?: string) => ({ id: newUserId(label) });
+
+describe("lib/tasks", () => {
+  it("creates the owner's user row on the first write, with the verified email", async () => {
+    const alice = { id: newUserId("alice"), email: `${newUserId()}@example.com` };
+    const task = await createTask(alice, { title: "Buy milk" });
+    expect(task).toMatchObject({ user_id: alice.id, title: "Buy milk", description: null, completed: false });
+    expect(task.created_at).toEqual(task.updated_at);
+    const db = await getDatabase();
+    const rows = await db.select().from(users).where(sql`${users.id} = ${alice.id}`);
+    expect(rows).toEqual([expect.objectContaining({ id: alice.id, email: alice.email })]);
+  });
+
+  it("keeps a user's write working when another user already holds the same email", async () => {
+    const email = `${newUserId()}@example.com`;
+    await createTask({ id: newUserId(), email }, { title: "first" });
+    const second = { id: newUserId(), email };
+    expect((await createTask(second, { title: "second" })).user_id).toBe(second.id);
+  });
+
+  it("lists only the owner's tasks, newest first with id as tiebreak, filtered by status", async () => {
+    const alice = owner();
+    const bob = owner();
+    const first = await createTask(alice, { title: "one" });
+    const second = await createTask(alice, { title: "two", completed: true });
+    const third = await createTask(alice, { title: "three" });
+    await createTask(bob, { title: "bob's" });
+
+    const ids = (list: { id: number }[]) => list.map((task) => task.id);
+    expect(ids(await listTasks(alice.id, { status: "all" }))).toEqual([third.id, second.id, first.id]);
+    expect(ids(await listTasks(alice.id, { status: "completed" }))).toEqual([second.id]);
+    expect(ids(await listTasks(alice.id, { status: "pending" }))).toEqual([third.id, first.id]);
+    expect(await listTasks(newUserId(), { status: "all" })).toEqual([]);
+  });
+
+  it("orders tasks created in the same instant by id", async () => {
+    const alice = owner();
+    const db = await getDatabase();
+    await createTask(alice, { title: "seed" });
+    const inserted = await db
+      .insert(tasks)
+      .values([1, 2, 3].map((n) => ({ user_id: alice.id, title: `same ${n}`, created_at: new Date("2030-01-01T00:00:00Z") })))
+      .returning({ id: tasks.id });
+    const listed = (await listTasks(alice.id, { status: "all" })).slice(0, 3).map((task) => task.id);
+    expect(listed).toEqual(inserted.map((row) => row.id).sort((a, b) => b - a));
+  });
+
+  it("never reads, changes or deletes another owner's task", async () => {
+    const alice = owner();
+    const bob = owner();
+    const task = await createTask(alice, { title: "private" });
+    expect(await getTask(bob.id, task.id)).toBeUndefined();
+    expect(await updateTask(bob.id, task.id, { title: "pwned" })).toBeUndefined();
+    expect(await setTaskCompletion(bob.id, task.id, undefined)).toBeUndefined();
+    expect(await deleteTask(bob.id, task.id)).toBe(false);
+    expect(await getTask(alice.id, task.id)).toEqual(task);
+  });
+
+  it("updates only the given fields and moves updated_at forward", async () => {
+    const alice = owner();
+    const task = await createTask(alice, { title: "draft", description: "keep me" });
+    const updated = await updateTask(alice.id, task.id, { title: "final" });
+    expect(updated).toMatchObject({ title: "final", description: "keep me", completed: false });
+    expect(updated!.created_at).toEqual(task.created_at);
+    expect(updated!.updated_at.getTime()).toBeGreaterThanOrEqual(task.updated_at.getTime());
+    const cleared = await updateTask(alice.id, task.id, { description: null });
+    expect(cleared!.description).toBeNull();
+  });
+
+  it("toggles atomically in SQL: an even number of concurrent toggles leaves the task as it was", async () => {
+    const alice = owner();
+    const task = await createTask(alice, { title: "flip" });
+    const results = await Promise.all(Array.from({ length: 10 }, () => setTaskCompletion(alice.id, task.id, undefined)));
+    expect(results.filter((result) => result?.completed).length).toBe(5);
+    expect((await getTask(alice.id, task.id))!.completed).toBe(false);
+  });
+
+  it("sets completion idempotently, without moving updated_at when nothing changes", async () => {
+    const alice = owner();
+    const task = await createTask(alice, { title: "done" });
+    const done = await setTaskCompletion(alice.id, task.id, true);
+    const again = await setTaskCompletion(alice.id, task.id, true);
+    expect(done!.completed).toBe(true);
+    expect(again).toEqual(done);
+  });
+
+  it("deletes once", async () => {
+    const alice = owner();
+    const task = await createTask(alice, { title: "bye" });
+    expect(await deleteTask(alice.id, task.id)).toBe(true);
+    expect(await deleteTask(alice.id, task.id)).toBe(false);
+    expect(await getTask(alice.id, task.id)).toBeUndefined();
+  });
+});
+
+describe("the database enforces what the API validates, whoever writes", () => {
+  const rawInsert = async (title: string, description: string | null = null) => {
+    const alice = owner();
+    await createTask(alice, { title: "seed" });
+    const db = await getDatabase();
+    return db.insert(tasks).values({ user_id: alice.id, title, description });
+  };
+
+  it("accepts 255 emoji and refuses 256, blank titles and 5001-character descriptions", async () => {
+    await expect(rawInsert("😀".repeat(255))).resolves.toBeDefined();
+    await expect(rawInsert("😀".repeat(256))).rejects.toThrow();
+    await expect(rawInsert("   ")).rejects.toThrow();
+    await expect(rawInsert("")).rejects.toThrow();
+    await expect(rawInsert("ok", "x".repeat(5001))).rejects.toThrow();
+  });
+
+  it("refuses a task for a user that does not exist", async () => {
+    const db = await getDatabase();
+    await expect(db.insert(tasks).values({ user_id: newUserId("ghost"), title: "orphan" })).rejects.toThrow();
+  });
+
+  it("moves updated_at on a direct UPDATE and keeps created_at", async () => {
+    const alice = owner();
+    const task = await createTask(alice, { title: "raw" });
+    const db = await getDatabase();
+    const [row] = await db
+      .update(tasks)
+      .set({ title: "changed by hand", created_at: new Date("2000-01-01T00:00:00Z") })
+      .where(sql`${tasks.id} = ${task.id}`)
+      .returning();
+    expect(row!.created_at).toEqual(task.created_at);
+    expect(row!.updated_at.getTime()).toBeGreaterThanOrEqual(task.updated_at.getTime());
+    const [micros] = await db
+      .select({ moved: sql<boolean>`${tasks.updated_at} > ${tasks.created_at}` })
+      .from(tasks)
+      .where(sql`${tasks.id} = ${task.id}`);
+    expect(micros!.moved).toBe(true);
+  });
+
+  it("removes a user's tasks with the user", async () => {
+    const alice = owner();
+    const task = await createTask(alice, { title: "cascade" });
+    const db = await getDatabase();
+    await db.delete(users).where(sql`${users.id} = ${alice.id}`);
+    expect(await getTask(alice.id, task.id)).toBeUndefined();
+  });
+});

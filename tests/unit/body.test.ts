@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { readJsonBody, readQuery } from "@/lib/http/body";
+import { ApiError } from "@/lib/http/errors";
+import { TaskCompletion, TaskCreate, TaskListQuery } from "@/lib/schemas/tasks";
+
+const post = (body: BodyInit | null, headers: Record<string, string> = { "content-type": "application/json" }) =>
+  new Request("http://localhost/api/a/tasks", { method: "POST", body, headers, duplex: "half" } as RequestInit);
+
+async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  return error as ApiError;
+}
+
+function streamOf(chunks: number, chunkSize: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent++ === chunks) controller.close();
+      else controller.enqueue(new Uint8Array(chunkSize).fill(0x20));
+    },
+  });
+}
+
+describe("readJsonBody", () => {
+  it("parses and validates a JSON body", async () => {
+    expect(await readJsonBody(post('{"title":" a "}'), TaskCreate)).toEqual({ title: "a" });
+    expect(await readJsonBody(post('{"title":"a"}', { "content-type": "Application/JSON; charset=UTF-8" }), TaskCreate))
+      .toEqual({ title: "a" });
+  });
+
+  it("answers 400 invalid_json for malformed JSON, invalid UTF-8 and a missing body", async () => {
+    expect((await failure(readJsonBody(post("{"), TaskCreate))).code).toBe("invalid_json");
+    expect((await failure(readJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d])), TaskCreate))).code).toBe("invalid_json");
+    expect((await failure(readJsonBody(post(null), TaskCreate))).code).toBe("invalid_json");
+    expect((await failure(readJsonBody(post(""), TaskCreate))).code).toBe("invalid_json");
+  });
+
+  it("treats a missing body as {} where the body is optional", async () => {
+    expect(await readJsonBody(post(null, {}), TaskCompletion, { optional: true })).toEqual({});
+  });
+
+  it("answers 415 for a body that is not application/json", async () => {
+    for (const contentType of ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1"]) {
+      const error = await failure(readJsonBody(post('{"title":"a"}', { "content-type": contentType }), TaskCreate));
+      expect(error.status).toBe(415);
+    }
+    expect((await failure(readJsonBody(post('{"title":"a"}', {}), TaskCreate))).status).toBe(415);
+  });
+
+  it("answers 413 over 64 KiB, from Content-Length or from the bytes actually sent", async () => {
+    const declared = post("{}", { "content-type": "application/json", "content-length": String(64 * 1024 + 1) });
+    expect((await failure(readJsonBody(declared, TaskCreate))).status).toBe(413);
+    expect((await failure(readJsonBody(post(streamOf(65, 1024)), TaskCreate))).status).toBe(413);
+    const title = "x".repeat(64 * 1024 - 20);
+    expect((await failure(readJsonBody(post(JSON.stringify({ title })), TaskCreate))).code).toBe("validation_error");
+  });
+});
+
+describe("readQuery", () => {
+  it("ignores unknown parameters and rejects invalid known ones", () => {
+    expect(readQuery(new Request("http://x/?status=completed&foo=1"), TaskListQuery)).toEqual({ status: "completed" });
+    expect(() => readQuery(new Request("http://x/?status=nope"), TaskListQuery)).toThrow(ApiError);
+  });
+});

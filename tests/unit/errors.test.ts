@@ -1,0 +1,46 @@
+import { describe, expect, it, vi } from "vitest";
+import { ApiError, errorBody, toApiError } from "@/lib/http/errors";
+
+class FakeDrizzleQueryError extends Error {
+  constructor(override readonly cause: unknown) {
+    super("Failed query: select 1\nparams: ");
+  }
+}
+
+const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+describe("toApiError", () => {
+  it("passes ApiErrors through unchanged", () => {
+    const error = new ApiError(403, "forbidden", "nope");
+    expect(toApiError(error, vi.fn())).toBe(error);
+  });
+
+  it.each([
+    ["a refused connection", withCode("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED")],
+    ["a pool that timed out connecting", new Error("timeout exceeded when trying to connect")],
+    ["a server shutting down", withCode("terminating connection due to administrator command", "57P01")],
+    ["a connection exception", withCode("connection failure", "08006")],
+    ["a dropped connection", new Error("Connection terminated unexpectedly")],
+  ])("answers 503 with Retry-After for %s, even wrapped by drizzle", (_label, cause) => {
+    const onUnexpected = vi.fn();
+    const error = toApiError(new FakeDrizzleQueryError(cause), onUnexpected);
+    expect(error.status).toBe(503);
+    expect(error.code).toBe("service_unavailable");
+    expect(error.headers).toEqual({ "Retry-After": "5" });
+    expect(onUnexpected).not.toHaveBeenCalled();
+  });
+
+  it("answers 400 when the database itself refuses the input", () => {
+    const error = toApiError(new FakeDrizzleQueryError(withCode("violates check", "23514")), vi.fn());
+    expect(error.status).toBe(400);
+    expect(error.code).toBe("validation_error");
+  });
+
+  it("answers 500 without internals for anything else, and reports the original", () => {
+    const onUnexpected = vi.fn();
+    const original = new FakeDrizzleQueryError(withCode('relation "tasks" does not exist', "42P01"));
+    const error = toApiError(original, onUnexpected);
+    expect(errorBody(error)).toEqual({ error: "an unexpected error occurred", code: "internal_error" });
+    expect(onUnexpected).toHaveBeenCalledWith(original);
+  });
+});

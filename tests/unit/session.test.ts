@@ -1,0 +1,66 @@
+import { SignJWT, UnsecuredJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { resolveSession } from "@/lib/auth/session";
+import { signSessionToken } from "@/lib/auth/tokens";
+import { ApiError } from "@/lib/http/errors";
+import { getEnv } from "@/lib/env";
+
+const requestWith = (authorization?: string) =>
+  new Request("http://localhost/api/alice/tasks", { headers: authorization ? { authorization } : {} });
+
+const now = () => Math.floor(Date.now() / 1000);
+const secret = () => new TextEncoder().encode(getEnv().authSecret);
+
+async function rejected(authorization: string): Promise<ApiError> {
+  const error = await resolveSession(requestWith(authorization)).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  expect((error as ApiError).status).toBe(401);
+  return error as ApiError;
+}
+
+describe("resolveSession", () => {
+  it("returns no user when the request carries no credentials", async () => {
+    expect(await resolveSession(requestWith())).toBeNull();
+  });
+
+  it("returns the token's subject and email", async () => {
+    const token = await signSessionToken({ id: "alice", email: "alice@example.com" });
+    expect(await resolveSession(requestWith(`Bearer ${token}`))).toEqual({ id: "alice", email: "alice@example.com" });
+    expect(await resolveSession(requestWith(`bearer  ${token}`))).toEqual({ id: "alice", email: "alice@example.com" });
+  });
+
+  it("rejects other schemes and malformed tokens with invalid_token", async () => {
+    const error = await rejected("Basic YWxpY2U6cGFzcw==");
+    expect(error.headers?.["WWW-Authenticate"]).toBe('Bearer error="invalid_token"');
+    await rejected("Bearer not-a-jwt");
+    await rejected("Bearer ");
+  });
+
+  it("rejects alg none, other algorithms, bad signatures and tampered payloads", async () => {
+    const unsecured = new UnsecuredJWT({ sub: "alice" }).setExpirationTime("1h").encode();
+    await rejected(`Bearer ${unsecured}`);
+    const hs512 = await new SignJWT({ sub: "alice" }).setProtectedHeader({ alg: "HS512" }).setExpirationTime("1h").sign(secret());
+    await rejected(`Bearer ${hs512}`);
+    const otherSecret = await signSessionToken({ id: "alice" }, { secret: "another-secret-of-32-characters!!" });
+    await rejected(`Bearer ${otherSecret}`);
+    const [header, , signature] = (await signSessionToken({ id: "alice" })).split(".");
+    const forged = Buffer.from(JSON.stringify({ sub: "bob", exp: now() + 60 })).toString("base64url");
+    await rejected(`Bearer ${header}.${forged}.${signature}`);
+    await rejected(`Bearer ${header}.${forged}.`);
+  });
+
+  it("requires sub and exp, and refuses expired tokens", async () => {
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(secret());
+    await rejected(`Bearer ${await sign({ sub: "alice" })}`);
+    await rejected(`Bearer ${await sign({ exp: now() + 60 })}`);
+    await rejected(`Bearer ${await sign({ sub: "alice", exp: String(now() + 60) })}`);
+    await rejected(`Bearer ${await sign({ sub: "", exp: now() + 60 })}`);
+    await rejected(`Bearer ${await sign({ sub: "a\u0000b", exp: now() + 60 })}`);
+    const expired = await rejected(`Bearer ${await sign({ sub: "alice", exp: now() - 60 })}`);
+    expect(expired.message).toBe("the token has expired");
+  });
+});
