@@ -32,7 +32,11 @@ export const tasks = pgTable(
       "tasks_description_length",
       sql`char_length(${table.description}) <= ${sql.raw(String(DESCRIPTION_MAX_LENGTH))}`,
     ),
-    index("tasks_user_created_idx").on(table.user_id, table.created_at.desc(), table.id.desc()),
+    // One index per sort the list offers, each ending in id: keyset paging reads a page straight off the index,
+    // in either direction.
+    index("tasks_user_created_idx").on(table.user_id, table.created_at.desc().nullsFirst(), table.id.desc().nullsFirst()),
+    index("tasks_user_updated_idx").on(table.user_id, table.updated_at.desc().nullsFirst(), table.id.desc().nullsFirst()),
+    index("tasks_user_title_idx").on(table.user_id, table.title, table.id),
   ],
 );
 

@@ -34,6 +34,9 @@ export const methodNotAllowed = (allowed: readonly string[]) =>
     Allow: allowed.join(", "),
   });
 
+export const preconditionFailed = () =>
+  new ApiError(412, "precondition_failed", "the task has changed since the ETag in If-Match; fetch it again");
+
 export const payloadTooLarge = (limitBytes: number) =>
   new ApiError(413, "payload_too_large", `the request body must be at most ${limitBytes} bytes`);
 
@@ -65,9 +68,21 @@ export function fromZodError(error: z.ZodError, root: string): ApiError {
   return validationError(details);
 }
 
+// Failures the service layer reports by code (it knows nothing of HTTP); codes survive minification, class names don't.
+function fromServiceError(error: unknown): ApiError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "version_mismatch") return preconditionFailed();
+  if (code === "invalid_cursor") {
+    return validationError([{ path: "cursor", message: (error as Error).message }]);
+  }
+  return undefined;
+}
+
 /** Every failure, known or not, as the ApiError the client will see. Unexpected ones are reported to `onUnexpected`. */
 export function toApiError(error: unknown, onUnexpected: (error: unknown) => void): ApiError {
   if (error instanceof ApiError) return error;
+  const serviceError = fromServiceError(error);
+  if (serviceError) return serviceError;
   if (isDatabaseUnavailable(error)) return serviceUnavailable();
   if (isInvalidInputError(error)) {
     return validationError([{ path: "body", message: "breaks a rule the database enforces" }]);

@@ -2,3 +2,6 @@
 export const TITLE_MAX_LENGTH = 255;
 export const DESCRIPTION_MAX_LENGTH = 5000;
 export const TASK_ID_MAX = 2_147_483_647;
+export const LIST_LIMIT_MAX = 100;
+export const SEARCH_MAX_LENGTH = 200;
+export const CURSOR_MAX_LENGTH = 1024;

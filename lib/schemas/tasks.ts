@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { DESCRIPTION_MAX_LENGTH, TASK_ID_MAX, TITLE_MAX_LENGTH } from "./limits";
+import {
+  CURSOR_MAX_LENGTH,
+  DESCRIPTION_MAX_LENGTH,
+  LIST_LIMIT_MAX,
+  SEARCH_MAX_LENGTH,
+  TASK_ID_MAX,
+  TITLE_MAX_LENGTH,
+} from "./limits";
 
 /** Length in Unicode code points, as PostgreSQL's char_length counts (a well-formed string is assumed). */
 export function codePointLength(value: string): number {
@@ -64,8 +71,29 @@ export const TaskStatus = z.enum(["all", "pending", "completed"], {
   error: "must be one of all, pending, completed",
 });
 
+export const TaskSort = z.enum(["created_at", "updated_at", "title"], {
+  error: "must be one of created_at, updated_at, title",
+});
+export const SortOrder = z.enum(["asc", "desc"], { error: "must be asc or desc" });
+
+const limit = z
+  .string()
+  .regex(/^[1-9][0-9]{0,2}$/, `must be an integer from 1 to ${LIST_LIMIT_MAX}`)
+  .transform(Number)
+  .refine((value) => value <= LIST_LIMIT_MAX, `must be an integer from 1 to ${LIST_LIMIT_MAX}`);
+
+const search = storableString().refine(
+  (value) => codePointLength(value) <= SEARCH_MAX_LENGTH,
+  `must be at most ${SEARCH_MAX_LENGTH} characters`,
+);
+
 export const TaskListQuery = z.object({
   status: TaskStatus.default("all"),
+  sort: TaskSort.default("created_at"),
+  order: SortOrder.default("desc"),
+  q: search.optional(),
+  limit: limit.default(LIST_LIMIT_MAX),
+  cursor: z.string().max(CURSOR_MAX_LENGTH, "is not a cursor this API issued").optional(),
 });
 export type TaskListQuery = z.infer<typeof TaskListQuery>;
 

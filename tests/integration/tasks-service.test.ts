@@ -3,11 +3,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closeDatabase, getDatabase } from "@/db/client";
 import { tasks, users } from "@/db/schema";
 import { createTask, deleteTask, getTask, listTasks, setTaskCompletion, updateTask } from "@/lib/tasks";
+import { TaskListQuery } from "@/lib/schemas/tasks";
 import { newUserId } from "../support/api";
 
 afterAll(closeDatabase);
 
 const owner = (label?: string) => ({ id: newUserId(label) });
+const listAll = async (ownerId: string, query: Record<string, string> = {}) =>
+  (await listTasks(ownerId, TaskListQuery.parse(query))).tasks;
 
 describe("lib/tasks", () => {
   it("creates the owner's user row on the first write, with the verified email", async () => {
@@ -36,10 +39,10 @@ describe("lib/tasks", () => {
     await createTask(bob, { title: "bob's" });
 
     const ids = (list: { id: number }[]) => list.map((task) => task.id);
-    expect(ids(await listTasks(alice.id, { status: "all" }))).toEqual([third.id, second.id, first.id]);
-    expect(ids(await listTasks(alice.id, { status: "completed" }))).toEqual([second.id]);
-    expect(ids(await listTasks(alice.id, { status: "pending" }))).toEqual([third.id, first.id]);
-    expect(await listTasks(newUserId(), { status: "all" })).toEqual([]);
+    expect(ids(await listAll(alice.id, { status: "all" }))).toEqual([third.id, second.id, first.id]);
+    expect(ids(await listAll(alice.id, { status: "completed" }))).toEqual([second.id]);
+    expect(ids(await listAll(alice.id, { status: "pending" }))).toEqual([third.id, first.id]);
+    expect(await listAll(newUserId(), { status: "all" })).toEqual([]);
   });
 
   it("orders tasks created in the same instant by id", async () => {
@@ -50,7 +53,7 @@ describe("lib/tasks", () => {
       .insert(tasks)
       .values([1, 2, 3].map((n) => ({ user_id: alice.id, title: `same ${n}`, created_at: new Date("2030-01-01T00:00:00Z") })))
       .returning({ id: tasks.id });
-    const listed = (await listTasks(alice.id, { status: "all" })).slice(0, 3).map((task) => task.id);
+    const listed = (await listAll(alice.id, { status: "all" })).slice(0, 3).map((task) => task.id);
     expect(listed).toEqual(inserted.map((row) => row.id).sort((a, b) => b - a));
   });
 

@@ -1,0 +1,84 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDatabase, getDatabase } from "@/db/client";
+import { TaskListQuery } from "@/lib/schemas/tasks";
+import { listTasks, selectTaskPage } from "@/lib/tasks";
+import { newUserId } from "../support/api";
+
+afterAll(closeDatabase);
+
+const USERS = 5;
+const TASKS_PER_USER = 10_000;
+const owners = Array.from({ length: USERS }, () => newUserId("explain"));
+const target = owners[0]!;
+
+beforeAll(async () => {
+  const db = await getDatabase();
+  for (const owner of owners) {
+    await db.execute(sql`insert into users (id) values (${owner})`);
+    await db.execute(sql`
+      insert into tasks (user_id, title, description, completed, created_at, updated_at)
+      select ${owner}, 'task ' || n, case when n % 3 = 0 then 'note ' || n end, n % 4 = 0,
+             timestamptz '2030-01-01' + n * interval '1 second', timestamptz '2030-01-01' + (n % 977) * interval '1 minute'
+      from generate_series(1, ${TASKS_PER_USER}) as n`);
+  }
+  await db.execute(sql`analyze tasks`);
+}, 120_000);
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  Plans?: PlanNode[];
+}
+
+function nodesOf(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
+}
+
+async function planFor(query: Record<string, string>): Promise<PlanNode[]> {
+  const db = await getDatabase();
+  const result = await db.execute(sql`explain (format json) ${selectTaskPage(db, target, TaskListQuery.parse(query))}`);
+  const rows = (result as unknown as { rows: Record<string, unknown>[] }).rows;
+  const raw = Object.values(rows[0]!)[0];
+  const explained = (typeof raw === "string" ? JSON.parse(raw) : raw) as [{ Plan: PlanNode }];
+  return nodesOf(explained[0].Plan);
+}
+
+async function cursorFor(query: Record<string, string>): Promise<string> {
+  const page = await listTasks(target, TaskListQuery.parse({ ...query, limit: "100" }));
+  return page.nextCursor!;
+}
+
+describe(`list plans over ${USERS * TASKS_PER_USER} tasks`, () => {
+  const shapes: [string, Record<string, string>, string][] = [
+    ["the default order", {}, "tasks_user_created_idx"],
+    ["created_at ascending", { order: "asc" }, "tasks_user_created_idx"],
+    ["updated_at descending", { sort: "updated_at" }, "tasks_user_updated_idx"],
+    ["updated_at ascending", { sort: "updated_at", order: "asc" }, "tasks_user_updated_idx"],
+    ["title ascending", { sort: "title", order: "asc" }, "tasks_user_title_idx"],
+    ["title descending", { sort: "title" }, "tasks_user_title_idx"],
+    ["a status filter", { status: "completed" }, "tasks_user_created_idx"],
+  ];
+
+  for (const [label, query, index] of shapes) {
+    it(`reads ${label} from ${index} without sorting, on the first page and after a cursor`, async () => {
+      for (const withCursor of [false, true]) {
+        const shape = withCursor ? { ...query, cursor: await cursorFor(query) } : query;
+        const nodes = await planFor(shape);
+        const summary = nodes.map((node) => `${node["Node Type"]}${node["Index Name"] ? `(${node["Index Name"]})` : ""}`);
+        expect(nodes.some((node) => node["Index Name"] === index), summary.join(" > ")).toBe(true);
+        expect(nodes.some((node) => /Sort/.test(node["Node Type"])), summary.join(" > ")).toBe(false);
+        expect(nodes.some((node) => node["Node Type"] === "Seq Scan"), summary.join(" > ")).toBe(false);
+      }
+    });
+  }
+
+  it("searches within the user's rows through an index, sorting at most the matches", async () => {
+    for (const q of ["note 99", "task"]) {
+      const nodes = await planFor({ q });
+      const summary = nodes.map((node) => `${node["Node Type"]}${node["Index Name"] ? `(${node["Index Name"]})` : ""}`);
+      expect(nodes.some((node) => node["Index Name"]?.startsWith("tasks_user_")), summary.join(" > ")).toBe(true);
+      expect(nodes.some((node) => node["Node Type"] === "Seq Scan"), summary.join(" > ")).toBe(false);
+    }
+  });
+});
