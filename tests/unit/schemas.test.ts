@@ -108,9 +108,18 @@ describe("TaskId", () => {
 });
 
 describe("TaskListQuery", () => {
-  it("defaults status to all and validates it", () => {
-    expect(TaskListQuery.parse({})).toEqual({ status: "all" });
-    expect(TaskListQuery.parse({ status: "pending", unknown: "x" })).toEqual({ status: "pending" });
+  it("defaults to every task, newest first, 100 a page", () => {
+    expect(TaskListQuery.parse({})).toEqual({ status: "all", sort: "created_at", order: "desc", limit: 100 });
+    expect(TaskListQuery.parse({ status: "pending", limit: "7", q: "milk", unknown: "x" })).toEqual({
+      status: "pending",
+      sort: "created_at",
+      order: "desc",
+      limit: 7,
+      q: "milk",
+    });
+  });
+
+  it("validates status", () => {
     expect(fromZodError(TaskListQuery.safeParse({ status: "done" }).error!, "query").details).toEqual([
       { path: "status", message: "must be one of all, pending, completed" },
     ]);
