@@ -23,6 +23,7 @@ const rawEnvSchema = z.object({
   DATABASE_POOL_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100).default(10)),
   PGLITE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_PGLITE_DATA_DIR)),
   AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+  BENCH_FLOOR_ROUTE: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("0")),
 });
 
 export type DatabaseConfig =
@@ -34,6 +35,8 @@ export interface Env {
   production: boolean;
   database: DatabaseConfig;
   authSecret: string;
+  /** Serve /api/bench/floor, the benchmark's do-nothing route (off unless BENCH_FLOOR_ROUTE=1). */
+  benchFloorRoute: boolean;
 }
 
 export class ConfigurationError extends Error {
@@ -85,7 +88,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     database = { driver: "pg", url: raw.DATABASE_URL, poolMax: raw.DATABASE_POOL_MAX };
   }
 
-  return { production, database, authSecret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET };
+  return {
+    production,
+    database,
+    authSecret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
+    benchFloorRoute: raw.BENCH_FLOOR_ROUTE === "1",
+  };
 }
 
 let cachedEnv: Env | undefined;

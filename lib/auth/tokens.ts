@@ -12,11 +12,40 @@ export const CLOCK_TOLERANCE_SECONDS = 5;
 const USER_ID_MAX_LENGTH = 255;
 const EMAIL_MAX_LENGTH = 320;
 
-let cachedKey: { secret: string; key: Uint8Array } | undefined;
+let cachedKey: { secret: string; key: Promise<CryptoKey> } | undefined;
 
-function secretKey(secret: string): Uint8Array {
-  if (cachedKey?.secret !== secret) cachedKey = { secret, key: new TextEncoder().encode(secret) };
+/** The HMAC key, imported once per secret rather than on every verification. */
+function secretKey(secret: string): Promise<CryptoKey> {
+  if (cachedKey?.secret !== secret) {
+    const raw = new TextEncoder().encode(secret);
+    cachedKey = {
+      secret,
+      key: crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+    };
+  }
   return cachedKey.key;
+}
+
+// Clients send the same token with every request until it expires, so a verified token is remembered for a short while
+// (never past its own exp): the signature check then costs a map lookup instead of a WebCrypto job.
+const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+const VERIFIED_TOKEN_CACHE_SECONDS = 60;
+const verifiedTokens = new Map<string, { user: SessionUser; validUntil: number }>();
+
+function rememberVerified(token: string, user: SessionUser, exp: number): void {
+  if (verifiedTokens.size >= VERIFIED_TOKEN_CACHE_SIZE) {
+    verifiedTokens.delete(verifiedTokens.keys().next().value!);
+  }
+  const validUntil = Math.min(exp * 1000, Date.now() + VERIFIED_TOKEN_CACHE_SECONDS * 1000);
+  verifiedTokens.set(token, { user, validUntil });
+}
+
+function recallVerified(token: string): SessionUser | undefined {
+  const entry = verifiedTokens.get(token);
+  if (!entry) return undefined;
+  if (entry.validUntil > Date.now()) return entry.user;
+  verifiedTokens.delete(token);
+  return undefined;
 }
 
 const isStorableText = (value: string) => !value.includes("\u0000") && value.isWellFormed();
@@ -38,14 +67,17 @@ export class InvalidTokenError extends Error {
 
 /** Verifies an HS256 JWS signed with AUTH_SECRET; `sub` and `exp` are required and no other algorithm is accepted. */
 export async function verifySessionToken(token: string): Promise<SessionUser> {
+  const remembered = recallVerified(token);
+  if (remembered) return remembered;
   try {
-    const { payload } = await jwtVerify(token, secretKey(getEnv().authSecret), {
+    const { payload } = await jwtVerify(token, await secretKey(getEnv().authSecret), {
       algorithms: [HS256],
       requiredClaims: ["sub", "exp"],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
     const user = toSessionUser(payload);
     if (!user) throw new InvalidTokenError("the token's subject is not a usable user id");
+    rememberVerified(token, user, payload.exp!);
     return user;
   } catch (error) {
     if (error instanceof InvalidTokenError) throw error;
@@ -68,5 +100,5 @@ export async function signSessionToken(
     .setSubject(user.id)
     .setIssuedAt(now)
     .setExpirationTime(now + (options.expiresInSeconds ?? 3600))
-    .sign(secretKey(options.secret ?? getEnv().authSecret));
+    .sign(await secretKey(options.secret ?? getEnv().authSecret));
 }

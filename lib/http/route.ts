@@ -1,6 +1,15 @@
 import { resolveSession, type SessionUser } from "../auth/session";
 import { TaskId } from "../schemas/tasks";
-import { ApiError, errorBody, forbidden, fromZodError, methodNotAllowed, toApiError, unauthenticated } from "./errors";
+import {
+  ApiError,
+  errorBody,
+  forbidden,
+  fromZodError,
+  methodNotAllowed,
+  notFound,
+  toApiError,
+  unauthenticated,
+} from "./errors";
 
 // The one wrapper every API handler goes through: request id, session, path user, error mapping, common headers.
 
@@ -117,3 +126,8 @@ export function otherMethods(...allowed: Method[]): Record<Method, RouteHandler<
   });
   return Object.fromEntries(METHODS.map((method) => [method, reject])) as Record<Method, RouteHandler<RouteParams>>;
 }
+
+/** The contract's JSON 404 for an /api path that no route serves (Next.js's own is an HTML page). */
+export const noSuchRoute = apiRoute(async () => {
+  throw notFound("no such route");
+});

@@ -1,13 +1,15 @@
 import "server-only";
-import { and, asc, desc, eq, ilike, inArray, not, or, sql, type SQL } from "drizzle-orm";
-import { getDatabase, type Database } from "../../db/client";
+import { and, eq, inArray, not, type SQL } from "drizzle-orm";
+import { getDatabase } from "../../db/client";
 import { isForeignKeyViolation } from "../../db/errors";
 import { tasks, type TaskRow } from "../../db/schema";
 import type { SessionUser } from "../auth/tokens";
 import type { TaskCreate, TaskListQuery, TaskUpdate } from "../schemas/tasks";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./cursor";
+import { statementsFor, type UpdatableField } from "./statements";
 
 // The task service: every statement names its owner in SQL, and every write is one statement with RETURNING.
+// The hot paths run prepared statements (./statements.ts); conditional writes are built per request.
 // Nothing here knows about HTTP; "not found" is `undefined` (or `false`), whatever the reason.
 
 export type Task = TaskRow;
@@ -34,8 +36,6 @@ function versionTimes(versions: readonly string[]): Date[] {
 
 const ownedBy = (ownerId: string, taskId: number) => and(eq(tasks.user_id, ownerId), eq(tasks.id, taskId));
 
-const SORT_COLUMNS = { created_at: tasks.created_at, updated_at: tasks.updated_at, title: tasks.title } as const;
-
 const escapeLikePattern = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
 function positionOf(task: Task, sort: TaskListQuery["sort"]): CursorPosition {
@@ -54,65 +54,36 @@ export interface TaskPage {
  * neither shift nor repeat the rest.
  */
 export async function listTasks(ownerId: string, query: TaskListQuery): Promise<TaskPage> {
-  const rows = await selectTaskPage(await getDatabase(), ownerId, query);
+  const db = await getDatabase();
+  const after = query.cursor ? decodeCursor(query.cursor, query) : undefined;
+  const shape = { sort: query.sort, order: query.order, status: query.status, search: !!query.q, after: !!after };
+  const rows = await statementsFor(db)
+    .list(shape)
+    .execute({
+      ownerId,
+      rows: query.limit + 1,
+      pattern: query.q ? `%${escapeLikePattern(query.q)}%` : undefined,
+      afterValue: typeof after?.value === "number" ? new Date(after.value).toISOString() : after?.value,
+      afterId: after?.id,
+    });
   if (rows.length <= query.limit) return { tasks: rows };
   const page = rows.slice(0, query.limit);
   return { tasks: page, nextCursor: encodeCursor(positionOf(page[page.length - 1]!, query.sort), query) };
 }
 
-/** The statement behind listTasks: one row more than the page, to know whether another page follows. */
-export function selectTaskPage(db: Database, ownerId: string, query: TaskListQuery) {
-  const column = SORT_COLUMNS[query.sort];
-  const filters: SQL[] = [eq(tasks.user_id, ownerId)];
-  if (query.status !== "all") filters.push(eq(tasks.completed, query.status === "completed"));
-  if (query.q) {
-    const pattern = `%${escapeLikePattern(query.q)}%`;
-    filters.push(or(ilike(tasks.title, pattern), ilike(tasks.description, pattern))!);
-  }
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor, query);
-    const value =
-      typeof after.value === "string" ? sql`${after.value}` : sql`${new Date(after.value).toISOString()}::timestamptz`;
-    filters.push(
-      query.order === "desc"
-        ? sql`(${column}, ${tasks.id}) < (${value}, ${after.id})`
-        : sql`(${column}, ${tasks.id}) > (${value}, ${after.id})`,
-    );
-  }
-  const direction = query.order === "desc" ? desc : asc;
-  return db
-    .select()
-    .from(tasks)
-    .where(and(...filters))
-    .orderBy(direction(column), direction(tasks.id))
-    .limit(query.limit + 1);
-}
-
 export async function getTask(ownerId: string, taskId: number): Promise<Task | undefined> {
-  const db = await getDatabase();
-  const [task] = await db.select().from(tasks).where(ownedBy(ownerId, taskId)).limit(1);
+  const [task] = await statementsFor(await getDatabase()).get.execute({ ownerId, taskId });
   return task;
 }
 
 async function insertTask(owner: SessionUser, input: TaskCreate, withEmail: boolean): Promise<Task> {
-  const db = await getDatabase();
-  const email = withEmail ? (owner.email ?? null) : null;
-  // The owner's row is created on the first write, in the same statement as the task. An email already held by another
-  // user is not stored (the column is unique), rather than failing this user's write.
-  const ensureOwner = db.$with("ensure_owner", {}).as(sql`
-    insert into users (id, email)
-    select ${owner.id}, case when exists (select 1 from users where email = ${email}) then null else ${email}::text end
-    on conflict do nothing`);
-  const [task] = await db
-    .with(ensureOwner)
-    .insert(tasks)
-    .values({
-      user_id: owner.id,
-      title: input.title,
-      description: input.description ?? null,
-      completed: input.completed ?? false,
-    })
-    .returning();
+  const [task] = await statementsFor(await getDatabase()).create.execute({
+    ownerId: owner.id,
+    email: withEmail ? (owner.email ?? null) : null,
+    title: input.title,
+    description: input.description ?? null,
+    completed: input.completed ?? false,
+  });
   if (!task) throw new Error("INSERT ... RETURNING returned no row");
   return task;
 }
@@ -127,23 +98,19 @@ export async function createTask(owner: SessionUser, input: TaskCreate): Promise
   }
 }
 
-type TaskChanges = Partial<Pick<Task, "title" | "description" | "completed">> | { completed: SQL };
+type TaskChanges = Partial<Pick<Task, UpdatableField>>;
 
 /**
- * Applies `changes` to the owner's task in one statement. With `expectedVersions`, only if the task's current version is
- * one of them: the check and the write are the same UPDATE, so of two writers holding the same version exactly one wins.
+ * Applies changes only if the task's current version is one of `expectedVersions`: the check and the write are one
+ * UPDATE, so of two writers holding the same version exactly one wins. Rare enough to be built per request.
  */
-async function writeTask(
+async function writeTaskIfCurrent(
   ownerId: string,
   taskId: number,
-  changes: TaskChanges,
-  expectedVersions: readonly string[] | undefined,
+  changes: TaskChanges | { completed: SQL },
+  expectedVersions: readonly string[],
 ): Promise<Task | undefined> {
   const db = await getDatabase();
-  if (!expectedVersions) {
-    const [task] = await db.update(tasks).set(changes).where(ownedBy(ownerId, taskId)).returning();
-    return task;
-  }
   const target = db.$with("target").as(db.select({ id: tasks.id }).from(tasks).where(ownedBy(ownerId, taskId)));
   const written = db.$with("written").as(
     db
@@ -164,11 +131,14 @@ export async function updateTask(
   update: TaskUpdate,
   expectedVersions?: readonly string[],
 ): Promise<Task | undefined> {
-  const changes: Partial<Pick<Task, "title" | "description" | "completed">> = {};
+  const changes: TaskChanges = {};
   if (update.title !== undefined) changes.title = update.title;
   if (update.description !== undefined) changes.description = update.description;
   if (update.completed !== undefined) changes.completed = update.completed;
-  return writeTask(ownerId, taskId, changes, expectedVersions);
+  if (expectedVersions) return writeTaskIfCurrent(ownerId, taskId, changes, expectedVersions);
+  const statement = statementsFor(await getDatabase()).update(Object.keys(changes) as UpdatableField[]);
+  const [task] = await statement.execute({ ownerId, taskId, ...changes });
+  return task;
 }
 
 /** Sets `completed`, or flips it atomically in SQL when no value is given. */
@@ -178,15 +148,20 @@ export async function setTaskCompletion(
   completed: boolean | undefined,
   expectedVersions?: readonly string[],
 ): Promise<Task | undefined> {
-  return writeTask(ownerId, taskId, { completed: completed ?? not(tasks.completed) }, expectedVersions);
+  if (expectedVersions) {
+    return writeTaskIfCurrent(ownerId, taskId, { completed: completed ?? not(tasks.completed) }, expectedVersions);
+  }
+  const statements = statementsFor(await getDatabase());
+  const [task] =
+    completed === undefined
+      ? await statements.toggle.execute({ ownerId, taskId })
+      : await statements.update(["completed"]).execute({ ownerId, taskId, completed });
+  return task;
 }
 
 export async function deleteTask(ownerId: string, taskId: number, expectedVersions?: readonly string[]): Promise<boolean> {
   const db = await getDatabase();
-  if (!expectedVersions) {
-    const deleted = await db.delete(tasks).where(ownedBy(ownerId, taskId)).returning({ id: tasks.id });
-    return deleted.length > 0;
-  }
+  if (!expectedVersions) return (await statementsFor(db).delete.execute({ ownerId, taskId })).length > 0;
   const target = db.$with("target").as(db.select({ id: tasks.id }).from(tasks).where(ownedBy(ownerId, taskId)));
   const deleted = db.$with("deleted").as(
     db

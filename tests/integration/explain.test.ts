@@ -1,8 +1,10 @@
-import { sql } from "drizzle-orm";
+import { fillPlaceholders, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, getDatabase } from "@/db/client";
 import { TaskListQuery } from "@/lib/schemas/tasks";
-import { listTasks, selectTaskPage } from "@/lib/tasks";
+import { listTasks } from "@/lib/tasks";
+import { decodeCursor } from "@/lib/tasks/cursor";
+import { listStatement } from "@/lib/tasks/statements";
 import { newUserId } from "../support/api";
 
 afterAll(closeDatabase);
@@ -35,10 +37,23 @@ function nodesOf(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
 }
 
-async function planFor(query: Record<string, string>): Promise<PlanNode[]> {
+/** EXPLAIN of the exact statement listTasks prepares for this query, with the values it would bind. */
+async function planFor(input: Record<string, string>): Promise<PlanNode[]> {
   const db = await getDatabase();
-  const result = await db.execute(sql`explain (format json) ${selectTaskPage(db, target, TaskListQuery.parse(query))}`);
-  const rows = (result as unknown as { rows: Record<string, unknown>[] }).rows;
+  const query = TaskListQuery.parse(input);
+  const after = query.cursor ? decodeCursor(query.cursor, query) : undefined;
+  const shape = { sort: query.sort, order: query.order, status: query.status, search: !!query.q, after: !!after };
+  const statement = listStatement(db, shape).toSQL();
+  const params = fillPlaceholders(statement.params, {
+    ownerId: target,
+    rows: query.limit + 1,
+    pattern: query.q ? `%${query.q}%` : undefined,
+    afterValue: typeof after?.value === "number" ? new Date(after.value).toISOString() : after?.value,
+    afterId: after?.id,
+  });
+  const client = (db as unknown as { $client: { query: (text: string, params: unknown[]) => Promise<unknown> } }).$client;
+  const result = await client.query(`explain (format json) ${statement.sql}`, params);
+  const rows = (result as { rows: Record<string, unknown>[] }).rows;
   const raw = Object.values(rows[0]!)[0];
   const explained = (typeof raw === "string" ? JSON.parse(raw) : raw) as [{ Plan: PlanNode }];
   return nodesOf(explained[0].Plan);

@@ -10,6 +10,7 @@ describe("parseEnv", () => {
       production: false,
       database: { driver: "pglite", dataDir: path.resolve(".data/pglite") },
       authSecret: DEVELOPMENT_AUTH_SECRET,
+      benchFloorRoute: false,
     });
   });
 

@@ -1,5 +1,5 @@
 import { SignJWT, UnsecuredJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { resolveSession } from "@/lib/auth/session";
 import { signSessionToken } from "@/lib/auth/tokens";
 import { ApiError } from "@/lib/http/errors";
@@ -62,5 +62,28 @@ describe("resolveSession", () => {
     await rejected(`Bearer ${await sign({ sub: "a\u0000b", exp: now() + 60 })}`);
     const expired = await rejected(`Bearer ${await sign({ sub: "alice", exp: now() - 60 })}`);
     expect(expired.message).toBe("the token has expired");
+  });
+});
+
+describe("the verified-token cache", () => {
+  it("never outlives the token's exp", async () => {
+    const token = await new SignJWT({ sub: "alice" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime(now() + 2)
+      .sign(secret());
+    expect(await resolveSession(requestWith(`Bearer ${token}`))).toEqual({ id: "alice" });
+    vi.useFakeTimers({ now: Date.now() + 10_000 });
+    try {
+      await rejected(`Bearer ${token}`);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("remembers only tokens that verified", async () => {
+    const token = await signSessionToken({ id: "alice" });
+    await rejected(`Bearer ${token.slice(0, -2)}`);
+    expect(await resolveSession(requestWith(`Bearer ${token}`))).toEqual({ id: "alice" });
+    await rejected(`Bearer ${token.slice(0, -2)}`);
   });
 });

@@ -1,0 +1,222 @@
+// npm run bench — the API under load against real PostgreSQL, beside two baselines measured in the same sitting:
+// the framework floor (a do-nothing route in the same Next.js build) and the bare baseline (bench/baseline, no framework).
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { signSessionToken } from "../lib/auth/tokens";
+import { floorScenario, latency, scenarios, throughput, type Fixture, type Measurement, type Scenario } from "./load";
+import { benchDatabase, machine, startServer, type RunningServer } from "./support";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const USERS = 200;
+const TASKS_PER_USER = 50;
+const APP_PORT = Number(process.env.BENCH_PORT ?? 3160);
+const BASELINE_PORT = APP_PORT + 1;
+const AUTH_SECRET = "bench-secret-bench-secret-bench-secret";
+process.env.AUTH_SECRET = AUTH_SECRET;
+
+async function measure(baseUrl: string, scenario: Scenario, connections: number): Promise<Measurement> {
+  if (connections === 1) {
+    await latency(baseUrl, scenario, WARMUP_SECONDS);
+    return latency(baseUrl, scenario, SECONDS);
+  }
+  await throughput(baseUrl, scenario, WARMUP_SECONDS, connections);
+  return throughput(baseUrl, scenario, SECONDS, connections);
+}
+
+/** The highest resident set size any process of the server's group reached (VmHWM), in MiB. */
+function peakRssMiB(server: RunningServer): number {
+  const pids = execFileSync("ps", ["-o", "pid=", "-g", String(server.process.pid)], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  let peak = 0;
+  for (const pid of pids) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (match) peak = Math.max(peak, Number(match[1]) / 1024);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return peak;
+}
+
+async function startBaseline(env: Record<string, string>): Promise<() => Promise<void>> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "bench/baseline/server.ts"], {
+    env: { ...process.env, NODE_ENV: "production", PORT: String(BASELINE_PORT), ...env },
+    detached: true,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${BASELINE_PORT}/api/x/tasks`).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (child.exitCode !== null) throw new Error("the baseline did not start");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return async () => {
+    if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
+    await exited;
+  };
+}
+
+/** Launch to first successful task list, as a serverless cold start's stand-in. */
+async function startupMilliseconds(env: Record<string, string>, fixture: Fixture): Promise<number> {
+  const user = fixture.users[0]!;
+  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(APP_PORT)], {
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },
+    detached: true,
+    stdio: "ignore",
+  });
+  const started = performance.now();
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  let elapsed = NaN;
+  while (performance.now() - started < 30_000) {
+    const ok = await fetch(`http://127.0.0.1:${APP_PORT}/api/${user.id}/tasks?limit=1`, {
+      headers: { authorization: user.authorization },
+    }).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ok) {
+      elapsed = performance.now() - started;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  process.kill(-child.pid!, "SIGTERM");
+  await exited;
+  return elapsed;
+}
+
+function routeSizes(): { ownKiB: number; tracedMiB: number } {
+  const routeDir = ".next/server/app/api/[userId]/tasks";
+  const trace = JSON.parse(readFileSync(path.join(routeDir, "route.js.nft.json"), "utf8")) as { files: string[] };
+  let own = 0;
+  let traced = 0;
+  for (const file of trace.files) {
+    const size = statSync(path.join(routeDir, file), { throwIfNoEntry: false })?.size ?? 0;
+    if (file.includes("node_modules")) traced += size;
+    else own += size;
+  }
+  return { ownKiB: (own + statSync(path.join(routeDir, "route.js")).size) / 1024, tracedMiB: traced / 2 ** 20 };
+}
+
+const database = await benchDatabase();
+const env = { DATABASE_URL: database.url, AUTH_SECRET };
+process.env.DATABASE_URL = database.url;
+const { migrateDatabase, closeDatabase } = await import("../db/client");
+await migrateDatabase();
+await closeDatabase();
+
+const client = new pg.Client({ connectionString: database.url });
+await client.connect();
+await client.query(`insert into users (id) select 'bench-' || u from generate_series(1, ${USERS}) as u`);
+const seeded = await client.query<{ user_id: string; ids: number[] }>(`
+  with inserted as (
+    insert into tasks (user_id, title, completed)
+    select 'bench-' || u, 'task ' || t, t % 2 = 0 from generate_series(1, ${USERS}) as u, generate_series(1, ${TASKS_PER_USER}) as t
+    returning user_id, id)
+  select user_id, array_agg(id) as ids from inserted group by user_id`);
+await client.query("vacuum analyze");
+await client.end();
+const fixture: Fixture = {
+  users: await Promise.all(
+    seeded.rows.map(async (row) => ({
+      id: row.user_id,
+      authorization: `Bearer ${await signSessionToken({ id: row.user_id }, { expiresInSeconds: 3600 })}`,
+      taskIds: row.ids,
+    })),
+  ),
+};
+
+// BENCH_ONLY=get,list and BENCH_LEVELS=32 narrow a run while profiling; BENCH_QUICK=1 skips the baseline and start-up.
+const workload = scenarios(fixture);
+const names = Object.keys(workload).filter((name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(name));
+const levels = (process.env.BENCH_LEVELS ?? "32,1").split(",").map(Number);
+const quick = process.env.BENCH_QUICK === "1";
+const results: Record<string, Record<number, { app: Measurement; baseline?: Measurement }>> = {};
+const floor: Record<number, Measurement> = {};
+let peakRss = 0;
+let startup: number[] = [];
+
+try {
+  const app = await startServer(APP_PORT, { ...env, BENCH_FLOOR_ROUTE: "1" });
+  try {
+    for (const connections of levels) {
+      floor[connections] = await measure(app.baseUrl, floorScenario, connections);
+      for (const name of names) {
+        (results[name] ??= {})[connections] = { app: await measure(app.baseUrl, workload[name]!, connections) };
+        console.error(`app ${name} c=${connections}: ${results[name]![connections]!.app.requestsPerSecond.toFixed(0)} req/s`);
+      }
+    }
+    peakRss = peakRssMiB(app);
+  } finally {
+    await app.stop();
+  }
+
+  const stopBaseline = quick ? async () => {} : await startBaseline(env);
+  try {
+    for (const connections of levels) {
+      for (const name of names) {
+        if (!quick) {
+          results[name]![connections]!.baseline = await measure(`http://127.0.0.1:${BASELINE_PORT}`, workload[name]!, connections);
+        }
+      }
+    }
+  } finally {
+    await stopBaseline();
+  }
+
+  for (let i = 0; i < (quick ? 0 : 5); i++) startup.push(await startupMilliseconds(env, fixture));
+  startup = startup.sort((a, b) => a - b);
+} finally {
+  await database.drop();
+}
+
+const sizes = routeSizes();
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const lines = [
+  `# Benchmark — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine()}`,
+  "",
+  `${USERS} users × ${TASKS_PER_USER} tasks on PostgreSQL, random users with valid tokens, ${SECONDS} s per row after ` +
+    `${WARMUP_SECONDS} s of warm-up. 32 connections: autocannon; 1 connection: a sequential keep-alive client.`,
+  "",
+  "| scenario | conn. | req/s | p50 ms | p99 ms | errors | non-2xx | floor req/s | vs floor | bare req/s | vs bare | p50 − floor p50 |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+];
+for (const connections of levels) {
+  const f = floor[connections]!;
+  lines.push(
+    `| floor | ${connections} | ${f.requestsPerSecond.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} | ${f.errors} | ${f.non2xx} | | | | | |`,
+  );
+  for (const name of names) {
+    const { app, baseline } = results[name]![connections]!;
+    lines.push(
+      `| ${name} | ${connections} | ${app.requestsPerSecond.toFixed(0)} | ${app.p50.toFixed(2)} | ${app.p99.toFixed(2)} | ${app.errors} | ${app.non2xx} | ` +
+        `${f.requestsPerSecond.toFixed(0)} | ${ratio(app.requestsPerSecond, f.requestsPerSecond)} | ` +
+        `${baseline?.requestsPerSecond.toFixed(0) ?? "–"} | ${baseline ? ratio(app.requestsPerSecond, baseline.requestsPerSecond) : "–"} | ` +
+        `${(app.p50 - f.p50).toFixed(2)} |`,
+    );
+  }
+}
+lines.push(
+  "",
+  `Server peak RSS under load: ${peakRss.toFixed(0)} MiB. Start-up to first successful task list (median of 5): ` +
+    `${startup[2]?.toFixed(0) ?? "–"} ms (all: ${startup.map((ms) => ms.toFixed(0)).join(", ")}).`,
+  `What the task routes load: ${sizes.ownKiB.toFixed(0)} KiB of the app's own server chunks, and ${sizes.tracedMiB.toFixed(1)} MiB ` +
+    "of traced node_modules files in a deployment bundle.",
+);
+const table = lines.join("\n");
+console.log(table);
+writeFileSync(
+  "bench/results/bench.json",
+  JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, floor, results, peakRssMiB: peakRss, startupMs: startup, sizes }, null, 2),
+);
+writeFileSync("bench/results/bench.md", `${table}\n`);
