@@ -25,6 +25,9 @@ export interface Measurement {
   p99: number;
   errors: number;
   non2xx: number;
+  /** CPU microseconds per request, in the server's processes and in PostgreSQL's. */
+  serverCpuMicros?: number;
+  databaseCpuMicros?: number;
 }
 
 const pickFrom = <T>(items: T[], random: () => number): T => items[Math.floor(random() * items.length)]!;

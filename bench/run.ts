@@ -6,7 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { signSessionToken } from "../lib/auth/tokens";
 import { floorScenario, latency, scenarios, throughput, type Fixture, type Measurement, type Scenario } from "./load";
-import { benchDatabase, machine, startServer, type RunningServer } from "./support";
+import { benchDatabase, cpuUsage, machine, startServer, type RunningServer } from "./support";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -17,13 +17,18 @@ const BASELINE_PORT = APP_PORT + 1;
 const AUTH_SECRET = "bench-secret-bench-secret-bench-secret";
 process.env.AUTH_SECRET = AUTH_SECRET;
 
-async function measure(baseUrl: string, scenario: Scenario, connections: number): Promise<Measurement> {
-  if (connections === 1) {
-    await latency(baseUrl, scenario, WARMUP_SECONDS);
-    return latency(baseUrl, scenario, SECONDS);
-  }
-  await throughput(baseUrl, scenario, WARMUP_SECONDS, connections);
-  return throughput(baseUrl, scenario, SECONDS, connections);
+async function measure(baseUrl: string, scenario: Scenario, connections: number, serverGroup: number): Promise<Measurement> {
+  const run = (seconds: number) =>
+    connections === 1 ? latency(baseUrl, scenario, seconds) : throughput(baseUrl, scenario, seconds, connections);
+  await run(WARMUP_SECONDS);
+  const before = cpuUsage(serverGroup);
+  const measurement = await run(SECONDS);
+  const after = cpuUsage(serverGroup);
+  return {
+    ...measurement,
+    serverCpuMicros: ((after.server - before.server) / measurement.requests) * 1e6,
+    databaseCpuMicros: ((after.database - before.database) / measurement.requests) * 1e6,
+  };
 }
 
 /** The highest resident set size any process of the server's group reached (VmHWM), in MiB. */
@@ -44,7 +49,7 @@ function peakRssMiB(server: RunningServer): number {
   return peak;
 }
 
-async function startBaseline(env: Record<string, string>): Promise<() => Promise<void>> {
+async function startBaseline(env: Record<string, string>): Promise<{ group: number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "bench/baseline/server.ts"], {
     env: { ...process.env, NODE_ENV: "production", PORT: String(BASELINE_PORT), ...env },
     detached: true,
@@ -60,9 +65,12 @@ async function startBaseline(env: Record<string, string>): Promise<() => Promise
     if (child.exitCode !== null) throw new Error("the baseline did not start");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return async () => {
-    if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
-    await exited;
+  return {
+    group: child.pid!,
+    stop: async () => {
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
+      await exited;
+    },
   };
 }
 
@@ -150,9 +158,9 @@ try {
   const app = await startServer(APP_PORT, { ...env, BENCH_FLOOR_ROUTE: "1" });
   try {
     for (const connections of levels) {
-      floor[connections] = await measure(app.baseUrl, floorScenario, connections);
+      floor[connections] = await measure(app.baseUrl, floorScenario, connections, app.process.pid!);
       for (const name of names) {
-        (results[name] ??= {})[connections] = { app: await measure(app.baseUrl, workload[name]!, connections) };
+        (results[name] ??= {})[connections] = { app: await measure(app.baseUrl, workload[name]!, connections, app.process.pid!) };
         console.error(`app ${name} c=${connections}: ${results[name]![connections]!.app.requestsPerSecond.toFixed(0)} req/s`);
       }
     }
@@ -161,17 +169,18 @@ try {
     await app.stop();
   }
 
-  const stopBaseline = quick ? async () => {} : await startBaseline(env);
+  const baselineServer = quick ? undefined : await startBaseline(env);
   try {
     for (const connections of levels) {
       for (const name of names) {
-        if (!quick) {
-          results[name]![connections]!.baseline = await measure(`http://127.0.0.1:${BASELINE_PORT}`, workload[name]!, connections);
+        if (baselineServer) {
+          const baseUrl = `http://127.0.0.1:${BASELINE_PORT}`;
+          results[name]![connections]!.baseline = await measure(baseUrl, workload[name]!, connections, baselineServer.group);
         }
       }
     }
   } finally {
-    await stopBaseline();
+    await baselineServer?.stop();
   }
 
   for (let i = 0; i < (quick ? 0 : 5); i++) startup.push(await startupMilliseconds(env, fixture));
@@ -188,13 +197,13 @@ const lines = [
   `${USERS} users × ${TASKS_PER_USER} tasks on PostgreSQL, random users with valid tokens, ${SECONDS} s per row after ` +
     `${WARMUP_SECONDS} s of warm-up. 32 connections: autocannon; 1 connection: a sequential keep-alive client.`,
   "",
-  "| scenario | conn. | req/s | p50 ms | p99 ms | errors | non-2xx | floor req/s | vs floor | bare req/s | vs bare | p50 − floor p50 |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| scenario | conn. | req/s | p50 ms | p99 ms | errors | non-2xx | floor req/s | vs floor | bare req/s | vs bare | p50 − floor p50 | server CPU µs/req | db CPU µs/req |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 ];
 for (const connections of levels) {
   const f = floor[connections]!;
   lines.push(
-    `| floor | ${connections} | ${f.requestsPerSecond.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} | ${f.errors} | ${f.non2xx} | | | | | |`,
+    `| floor | ${connections} | ${f.requestsPerSecond.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} | ${f.errors} | ${f.non2xx} | | | | | | ${f.serverCpuMicros!.toFixed(0)} | |`,
   );
   for (const name of names) {
     const { app, baseline } = results[name]![connections]!;
@@ -202,7 +211,7 @@ for (const connections of levels) {
       `| ${name} | ${connections} | ${app.requestsPerSecond.toFixed(0)} | ${app.p50.toFixed(2)} | ${app.p99.toFixed(2)} | ${app.errors} | ${app.non2xx} | ` +
         `${f.requestsPerSecond.toFixed(0)} | ${ratio(app.requestsPerSecond, f.requestsPerSecond)} | ` +
         `${baseline?.requestsPerSecond.toFixed(0) ?? "–"} | ${baseline ? ratio(app.requestsPerSecond, baseline.requestsPerSecond) : "–"} | ` +
-        `${(app.p50 - f.p50).toFixed(2)} |`,
+        `${(app.p50 - f.p50).toFixed(2)} | ${app.serverCpuMicros!.toFixed(0)} | ${app.databaseCpuMicros!.toFixed(0)} |`,
     );
   }
 }

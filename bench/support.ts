@@ -1,7 +1,7 @@
 // Shared by the benchmarks: a fresh database on the machine's PostgreSQL, and a production server in its own process
 // group, so that stopping it stops next-server too.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import pg from "pg";
 
@@ -69,3 +69,41 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const machine = () => `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function pidsOf(args: string[]): string[] {
+  try {
+    return execFileSync("ps", args, { encoding: "utf8" })
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function cpuSecondsOf(pids: string[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields 14 and 15 of /proc/<pid>/stat, counted after the parenthesised command name.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds used so far by the server's process group and by PostgreSQL's processes. On a shared 2-core machine,
+ * CPU per request is steadier than requests per second for comparing two versions of the code.
+ */
+export function cpuUsage(serverGroup: number): { server: number; database: number } {
+  return {
+    server: cpuSecondsOf(pidsOf(["-o", "pid=", "-g", String(serverGroup)])),
+    database: cpuSecondsOf(pidsOf(["-o", "pid=", "-C", "postgres"])),
+  };
+}
