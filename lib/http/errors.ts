@@ -1,58 +1,61 @@
 import type { z } from "zod";
 import { isDatabaseUnavailable, isInvalidInputError } from "../../db/errors";
-import type { ErrorBody, ErrorCode, ErrorDetail } from "../schemas/errors";
+import { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorDetail, type ErrorStatus } from "../schemas/errors";
 
 /** The one kind of failure the API answers with: thrown from anywhere, rendered in `errorResponse` only. */
 export class ApiError extends Error {
+  /** Fixed by the code, as in the contract's table. */
+  readonly status: ErrorStatus;
+
   constructor(
-    readonly status: number,
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
     readonly headers?: Record<string, string>,
   ) {
     super(message);
+    this.status = ERROR_STATUS[code];
   }
 }
 
 export const RETRY_AFTER_SECONDS = 5;
 
-export const invalidJson = (message = "the request body is not valid JSON") => new ApiError(400, "invalid_json", message);
+export const invalidJson = (message = "the request body is not valid JSON") => new ApiError("invalid_json", message);
 
 export const unauthenticated = () =>
-  new ApiError(401, "unauthenticated", "a valid bearer token is required", undefined, { "WWW-Authenticate": "Bearer" });
+  new ApiError("unauthenticated", "a valid bearer token is required", undefined, { "WWW-Authenticate": "Bearer" });
 
 export const invalidToken = (message: string) =>
-  new ApiError(401, "unauthenticated", message, undefined, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+  new ApiError("unauthenticated", message, undefined, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
 
-export const forbidden = () => new ApiError(403, "forbidden", "this path belongs to another user");
+export const forbidden = () => new ApiError("forbidden", "this path belongs to another user");
 
-export const notFound = (message = "no such task") => new ApiError(404, "not_found", message);
+export const notFound = (message = "no such task") => new ApiError("not_found", message);
 
 export const methodNotAllowed = (allowed: readonly string[]) =>
-  new ApiError(405, "method_not_allowed", `method not allowed; use ${allowed.join(", ")}`, undefined, {
+  new ApiError("method_not_allowed", `method not allowed; use ${allowed.join(", ")}`, undefined, {
     Allow: allowed.join(", "),
   });
 
 export const preconditionFailed = () =>
-  new ApiError(412, "precondition_failed", "the task has changed since the ETag in If-Match; fetch it again");
+  new ApiError("precondition_failed", "the task has changed since the ETag in If-Match; fetch it again");
 
 export const payloadTooLarge = (limitBytes: number) =>
-  new ApiError(413, "payload_too_large", `the request body must be at most ${limitBytes} bytes`);
+  new ApiError("payload_too_large", `the request body must be at most ${limitBytes} bytes`);
 
 export const unsupportedMediaType = () =>
-  new ApiError(415, "unsupported_media_type", "the request body must be sent as Content-Type: application/json");
+  new ApiError("unsupported_media_type", "the request body must be sent as Content-Type: application/json");
 
-export const internalError = () => new ApiError(500, "internal_error", "an unexpected error occurred");
+export const internalError = () => new ApiError("internal_error", "an unexpected error occurred");
 
 export const serviceUnavailable = (message = "the database is unreachable; try again shortly") =>
-  new ApiError(503, "service_unavailable", message, undefined, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+  new ApiError("service_unavailable", message, undefined, { "Retry-After": String(RETRY_AFTER_SECONDS) });
 
 export function validationError(details: ErrorDetail[]): ApiError {
   const [first] = details;
   const sentence = first ? `${first.path} ${first.message}` : "the request is invalid";
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : "";
-  return new ApiError(400, "validation_error", sentence + more, details);
+  return new ApiError("validation_error", sentence + more, details);
 }
 
 /** Turns zod issues into the contract's details; `root` names what an issue without a path is about. */

@@ -11,7 +11,7 @@ const withCode = (message: string, code: string) => Object.assign(new Error(mess
 
 describe("toApiError", () => {
   it("passes ApiErrors through unchanged", () => {
-    const error = new ApiError(403, "forbidden", "nope");
+    const error = new ApiError("forbidden", "nope");
     expect(toApiError(error, vi.fn())).toBe(error);
   });
 
