@@ -18,6 +18,9 @@ export function codePointLength(value: string): number {
   return length;
 }
 
+// The refinements below are invisible to JSON Schema, so each schema also states its rule with `.meta()`, from the same
+// constants, for the OpenAPI document. JSON Schema's minLength and maxLength count code points, as the refinements do.
+
 const typeError = (expected: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? "is required" : `must be ${expected}`;
 
@@ -33,13 +36,21 @@ const title = storableString()
   .refine((value) => {
     const length = codePointLength(value);
     return length >= 1 && length <= TITLE_MAX_LENGTH;
-  }, `must be 1 to ${TITLE_MAX_LENGTH} characters`);
+  }, `must be 1 to ${TITLE_MAX_LENGTH} characters`)
+  .meta({
+    minLength: 1,
+    maxLength: TITLE_MAX_LENGTH,
+    description:
+      `Surrounding whitespace is trimmed, then 1 to ${TITLE_MAX_LENGTH} characters must remain. ` +
+      "No U+0000 or unpaired surrogates.",
+  });
 
 const description = storableString()
   .refine(
     (value) => codePointLength(value) <= DESCRIPTION_MAX_LENGTH,
     `must be at most ${DESCRIPTION_MAX_LENGTH} characters`,
   )
+  .meta({ maxLength: DESCRIPTION_MAX_LENGTH, description: "No U+0000 or unpaired surrogates; null for none." })
   .nullable();
 
 const completed = z.boolean({ error: typeError("true or false") });
@@ -60,32 +71,50 @@ export const TaskUpdate = z
   .refine((update) => Object.keys(update).length > 0, {
     error: "must contain at least one of title, description, completed",
     when: (payload) => payload.issues.length === 0,
-  });
+  })
+  .meta({ minProperties: 1, description: "At least one field; the fields left out keep their value." });
 export type TaskUpdate = z.infer<typeof TaskUpdate>;
 
 /** PATCH /complete: `{}` (or no body) toggles, `{"completed": bool}` sets. */
-export const TaskCompletion = z.strictObject({ completed: completed.optional() }, jsonObject);
+export const TaskCompletion = z
+  .strictObject({ completed: completed.optional() }, jsonObject)
+  .meta({
+    description: '`{}` or no body toggles `completed`; `{"completed": true|false}` sets it, so a retry is harmless.',
+  });
 export type TaskCompletion = z.infer<typeof TaskCompletion>;
 
-export const TaskStatus = z.enum(["all", "pending", "completed"], {
-  error: "must be one of all, pending, completed",
-});
+export const TaskStatus = z
+  .enum(["all", "pending", "completed"], { error: "must be one of all, pending, completed" })
+  .meta({ description: "Which tasks: `pending` ones are not completed." });
 
-export const TaskSort = z.enum(["created_at", "updated_at", "title"], {
-  error: "must be one of created_at, updated_at, title",
-});
+export const TaskSort = z
+  .enum(["created_at", "updated_at", "title"], { error: "must be one of created_at, updated_at, title" })
+  .meta({ description: "The field to sort by; ties are broken by `id` in the same direction, so the order is total." });
 export const SortOrder = z.enum(["asc", "desc"], { error: "must be asc or desc" });
 
+// Query and path values arrive as text; the document states the integer they must spell.
 const limit = z
   .string()
   .regex(/^[1-9][0-9]{0,2}$/, `must be an integer from 1 to ${LIST_LIMIT_MAX}`)
   .transform(Number)
-  .refine((value) => value <= LIST_LIMIT_MAX, `must be an integer from 1 to ${LIST_LIMIT_MAX}`);
+  .refine((value) => value <= LIST_LIMIT_MAX, `must be an integer from 1 to ${LIST_LIMIT_MAX}`)
+  .meta({ type: "integer", minimum: 1, maximum: LIST_LIMIT_MAX, description: "Tasks per page." });
 
-const search = storableString().refine(
-  (value) => codePointLength(value) <= SEARCH_MAX_LENGTH,
-  `must be at most ${SEARCH_MAX_LENGTH} characters`,
-);
+const search = storableString()
+  .refine((value) => codePointLength(value) <= SEARCH_MAX_LENGTH, `must be at most ${SEARCH_MAX_LENGTH} characters`)
+  .meta({
+    maxLength: SEARCH_MAX_LENGTH,
+    description: "Case-insensitive substring of the title or the description; `%` and `_` match themselves.",
+  });
+
+const cursor = z
+  .string()
+  .max(CURSOR_MAX_LENGTH, "is not a cursor this API issued")
+  .meta({
+    description:
+      "Opaque: copy it from the previous page's `Link` header. It is signed and bound to its query: an edited cursor, " +
+      "or one reused with another status, sort, order or q, is a 400.",
+  });
 
 export const TaskListQuery = z.object({
   status: TaskStatus.default("all"),
@@ -93,7 +122,7 @@ export const TaskListQuery = z.object({
   order: SortOrder.default("desc"),
   q: search.optional(),
   limit: limit.default(LIST_LIMIT_MAX),
-  cursor: z.string().max(CURSOR_MAX_LENGTH, "is not a cursor this API issued").optional(),
+  cursor: cursor.optional(),
 });
 export type TaskListQuery = z.infer<typeof TaskListQuery>;
 
@@ -101,14 +130,20 @@ export const TaskId = z
   .string()
   .regex(/^[1-9][0-9]{0,9}$/, `must be an integer from 1 to ${TASK_ID_MAX}`)
   .transform(Number)
-  .refine((id) => id <= TASK_ID_MAX, `must be an integer from 1 to ${TASK_ID_MAX}`);
+  .refine((id) => id <= TASK_ID_MAX, `must be an integer from 1 to ${TASK_ID_MAX}`)
+  .meta({
+    type: "integer",
+    minimum: 1,
+    maximum: TASK_ID_MAX,
+    description: "Decimal digits, without sign or leading zeros.",
+  });
 
 export const Task = z.object({
-  id: z.number().int().min(1).max(TASK_ID_MAX),
-  user_id: z.string(),
-  title: z.string(),
-  description: z.string().nullable(),
+  id: z.number().int().min(1).max(TASK_ID_MAX).meta({ description: "Assigned by the database." }),
+  user_id: z.string().meta({ description: "The owner: the user id in the path." }),
+  title: z.string().meta({ minLength: 1, maxLength: TITLE_MAX_LENGTH }),
+  description: z.string().meta({ maxLength: DESCRIPTION_MAX_LENGTH }).nullable(),
   completed: z.boolean(),
-  created_at: z.iso.datetime(),
-  updated_at: z.iso.datetime(),
+  created_at: z.iso.datetime().meta({ description: "ISO 8601 UTC; never changes." }),
+  updated_at: z.iso.datetime().meta({ description: "ISO 8601 UTC; moves forward on every change." }),
 });
