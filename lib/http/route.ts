@@ -35,7 +35,8 @@ export interface TaskRequest<Params extends RouteParams> extends UserRequest<Par
   taskId: number;
 }
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** An X-Request-Id the API echoes; any other is replaced, so logs never carry what a caller smuggled in. */
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function requestIdOf(request: Request): string {
   const sent = request.headers.get("x-request-id");

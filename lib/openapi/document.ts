@@ -1,0 +1,382 @@
+import { z } from "zod";
+import {
+  createDocument,
+  type oas31,
+  type ZodOpenApiObject,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiOverrideContext,
+  type ZodOpenApiResponseObject,
+} from "zod-openapi";
+import packageJson from "../../package.json";
+import { MAX_BODY_BYTES } from "../http/body";
+import { RETRY_AFTER_SECONDS } from "../http/errors";
+import { SANE_REQUEST_ID } from "../http/route";
+import { ERROR_STATUS, ErrorBody, ErrorDetail, errorCodesOf, type ErrorStatus } from "../schemas/errors";
+import { HealthReport } from "../schemas/health";
+import { Task, TaskCompletion, TaskCreate, TaskId, TaskListQuery, TaskUpdate } from "../schemas/tasks";
+import { REFERENCE_ASSET_NAMES, REFERENCE_ASSETS_PATH } from "./reference";
+
+// The OpenAPI 3.1 document of the contract, generated from the zod schemas the handlers validate with.
+
+type Reference = { $ref: string };
+const responseRef = (name: string): Reference => ({ $ref: `#/components/responses/${name}` });
+const headerRef = (name: string): Reference => ({ $ref: `#/components/headers/${name}` });
+const parameterRef = (name: string): Reference => ({ $ref: `#/components/parameters/${name}` });
+
+// Keyed by field name, which components.headers allows, so a reference names the header it describes.
+const headers = {
+  "X-Request-Id": {
+    description:
+      "The caller's `X-Request-Id` when it sent one that matches this pattern, else a new one; errors are logged with it.",
+    required: true,
+    schema: { type: "string", pattern: SANE_REQUEST_ID.source },
+  },
+  "Cache-Control": { description: "API responses are never cached.", required: true, schema: { const: "no-store" } },
+  "X-Content-Type-Options": { required: true, schema: { const: "nosniff" } },
+  ETag: {
+    description:
+      "The task's version (a strong entity tag): send it back in `If-Match` to write only if nobody changed the task since.",
+    required: true,
+    schema: { type: "string", pattern: '^"[\\x21\\x23-\\x7e]*"$' },
+  },
+  Location: {
+    description: "The new task's path.",
+    required: true,
+    schema: { type: "string", format: "uri-reference" },
+  },
+  Link: {
+    description:
+      "Present when more tasks follow: this path and query with a `cursor` for the next page. Absent on the last page.",
+    required: false,
+    schema: { type: "string", pattern: '^<[^>]+>; rel="next"$' },
+  },
+  "Retry-After": {
+    description: "Seconds to wait before trying again.",
+    required: true,
+    schema: { type: "integer", minimum: 0, examples: [RETRY_AFTER_SECONDS] },
+  },
+  "WWW-Authenticate": {
+    description: '`Bearer`, or `Bearer error="invalid_token"` when a token was sent and did not verify.',
+    required: true,
+    schema: { type: "string", pattern: "^Bearer" },
+  },
+  Allow: {
+    description: "The methods this path serves; HEAD wherever GET.",
+    required: true,
+    schema: { type: "string", pattern: "^[A-Z]+(, [A-Z]+)*$" },
+  },
+} satisfies Record<string, oas31.HeaderObject>;
+type HeaderName = keyof typeof headers;
+
+/** The headers every response carries, and these. */
+const responseHeaders = (...extra: HeaderName[]) =>
+  Object.fromEntries(
+    (["X-Request-Id", "Cache-Control", "X-Content-Type-Options", ...extra] as const).map((name) => [
+      name,
+      headerRef(name),
+    ]),
+  );
+
+const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string; headers?: HeaderName[] }> = {
+  400: {
+    name: "BadRequest",
+    description:
+      "`invalid_json`: the body is not JSON, or is missing where one is required. `validation_error`: a field, the " +
+      "task id or a query value breaks the rules, or the body has a field the API does not accept; `details` names each.",
+  },
+  401: {
+    name: "Unauthenticated",
+    description: "No token, or one that is malformed, expired, badly signed or not HS256.",
+    headers: ["WWW-Authenticate"],
+  },
+  403: { name: "Forbidden", description: "The path's user is not the token's user." },
+  404: {
+    name: "NotFound",
+    description: "No such task for this user (another user's task is answered the same way), or no such route.",
+  },
+  405: {
+    name: "MethodNotAllowed",
+    description: "The path does not serve this method; `Allow` lists the ones it does.",
+    headers: ["Allow"],
+  },
+  412: {
+    name: "PreconditionFailed",
+    description: "`If-Match` does not match the task's current `ETag`; nothing changed.",
+  },
+  413: { name: "PayloadTooLarge", description: `The body is over ${MAX_BODY_BYTES} bytes.` },
+  415: { name: "UnsupportedMediaType", description: "The body's `Content-Type` is not `application/json`." },
+  500: { name: "InternalError", description: "Something unexpected; it is logged with the request id." },
+  503: {
+    name: "ServiceUnavailable",
+    description: "The database is unreachable. Answered within 5 seconds, so the caller can retry.",
+    headers: ["Retry-After"],
+  },
+};
+
+/** ErrorBody's `code`, narrowed to the codes this status carries. */
+const codeOf = (status: ErrorStatus) =>
+  ErrorBody.shape.code.extract(errorCodesOf(status)).meta(ErrorBody.shape.code.meta() ?? {});
+
+const errorResponse = (status: ErrorStatus): ZodOpenApiResponseObject => ({
+  description: ERROR_RESPONSES[status].description,
+  headers: responseHeaders(...(ERROR_RESPONSES[status].headers ?? [])),
+  content: json(ErrorBody.extend({ code: codeOf(status) })),
+});
+
+const errorResponses = (...statuses: ErrorStatus[]) =>
+  Object.fromEntries(statuses.map((status) => [status, responseRef(ERROR_RESPONSES[status].name)]));
+
+const json = (schema: z.ZodType) => ({ "application/json": { schema } });
+
+const UserPath = z.object({
+  userId: z
+    .string()
+    .meta({ description: "The user's id: the `sub` of the bearer token. A user reaches only their own path." }),
+});
+const TaskPath = UserPath.extend({ taskId: TaskId });
+
+/** Operations under /api/{userId}: the token is checked first (401), then the path's user (403). */
+function userOperation(operation: ZodOpenApiOperationObject, ...statuses: ErrorStatus[]): ZodOpenApiOperationObject {
+  return {
+    tags: ["tasks"],
+    security: [{ bearerAuth: [] }],
+    ...operation,
+    parameters: [parameterRef("RequestId"), ...(operation.parameters ?? [])],
+    responses: { ...operation.responses, ...errorResponses(400, 401, 403, ...statuses, 500, 503) },
+  };
+}
+
+const singleTask = (description: string, ...extraHeaders: HeaderName[]): ZodOpenApiResponseObject => ({
+  description,
+  headers: responseHeaders("ETag", ...extraHeaders),
+  content: json(Task),
+});
+
+const conditionalWrite = [parameterRef("IfMatch")];
+
+const paths: ZodOpenApiObject["paths"] = {
+  "/api/{userId}/tasks": {
+    get: userOperation({
+      operationId: "listTasks",
+      summary: "List the user's tasks",
+      description: "One page, in the order asked for; follow `Link` for the next.",
+      requestParams: { path: UserPath, query: TaskListQuery },
+      responses: {
+        200: { description: "A page of tasks.", headers: responseHeaders("Link"), content: json(z.array(Task)) },
+      },
+    }),
+    post: userOperation(
+      {
+        operationId: "createTask",
+        summary: "Create a task",
+        requestParams: { path: UserPath },
+        requestBody: { required: true, content: json(TaskCreate) },
+        responses: { 201: singleTask("The task as stored.", "Location") },
+      },
+      413,
+      415,
+    ),
+  },
+  "/api/{userId}/tasks/{taskId}": {
+    get: userOperation(
+      {
+        operationId: "getTask",
+        summary: "Read a task",
+        requestParams: { path: TaskPath },
+        responses: { 200: singleTask("The task.") },
+      },
+      404,
+    ),
+    put: userOperation(
+      {
+        operationId: "updateTask",
+        summary: "Change some of a task's fields",
+        requestParams: { path: TaskPath },
+        parameters: conditionalWrite,
+        requestBody: { required: true, content: json(TaskUpdate) },
+        responses: { 200: singleTask("The task as stored.") },
+      },
+      404,
+      412,
+      413,
+      415,
+    ),
+    delete: userOperation(
+      {
+        operationId: "deleteTask",
+        summary: "Delete a task",
+        requestParams: { path: TaskPath },
+        parameters: conditionalWrite,
+        responses: { 204: { description: "Deleted.", headers: responseHeaders() } },
+      },
+      404,
+      412,
+    ),
+  },
+  "/api/{userId}/tasks/{taskId}/complete": {
+    patch: userOperation(
+      {
+        operationId: "setTaskCompletion",
+        summary: "Toggle or set a task's completion",
+        requestParams: { path: TaskPath },
+        parameters: conditionalWrite,
+        requestBody: { required: false, content: json(TaskCompletion) },
+        responses: { 200: singleTask("The task as stored.") },
+      },
+      404,
+      412,
+      413,
+      415,
+    ),
+  },
+  "/api/health": {
+    get: {
+      tags: ["service"],
+      operationId: "getHealth",
+      summary: "Check the service and its database",
+      parameters: [parameterRef("RequestId")],
+      responses: {
+        200: { description: "Up, and the database answers.", headers: responseHeaders(), content: json(HealthReport) },
+        503: {
+          description: "The database is unreachable.",
+          headers: responseHeaders("Retry-After"),
+          content: json(HealthReport),
+        },
+      },
+    },
+  },
+  "/api/openapi.json": {
+    get: {
+      tags: ["service"],
+      operationId: "getOpenApiDocument",
+      summary: "This document",
+      parameters: [parameterRef("RequestId")],
+      responses: {
+        200: {
+          description: "The OpenAPI 3.1 document of this API.",
+          headers: responseHeaders(),
+          content: { "application/json": { schema: { type: "object" } } },
+        },
+      },
+    },
+  },
+  "/api/docs": {
+    get: {
+      tags: ["service"],
+      operationId: "getApiReference",
+      summary: "This page: the interactive reference",
+      parameters: [parameterRef("RequestId")],
+      responses: {
+        200: {
+          description: "An HTML page rendered from this document; it loads scripts and styles from this server only.",
+          headers: responseHeaders(),
+          content: { "text/html": { schema: { type: "string" } } },
+        },
+      },
+    },
+  },
+  [`${REFERENCE_ASSETS_PATH}/{file}`]: {
+    get: {
+      tags: ["service"],
+      operationId: "getApiReferenceAsset",
+      summary: "A script or style of the interactive reference",
+      requestParams: { path: z.object({ file: z.enum(REFERENCE_ASSET_NAMES) }) },
+      parameters: [parameterRef("RequestId")],
+      responses: {
+        200: {
+          description: "The file.",
+          headers: responseHeaders(),
+          content: { "text/css": { schema: { type: "string" } }, "text/javascript": { schema: { type: "string" } } },
+        },
+        ...errorResponses(404),
+      },
+    },
+  },
+};
+
+const DESCRIPTION = `
+The backend of a todo app: every user manages their own tasks.
+
+**Authentication.** Every \`/api/{userId}/…\` request needs \`Authorization: Bearer <JWT>\`, an HS256 JWS whose \`sub\` is
+that user id and which carries \`exp\`. \`npm run token -- alice\` signs one with the server's \`AUTH_SECRET\`. Checks run
+in this order: the token (401), the path's user (403), ids and input (400), the task (404).
+
+**Errors** always have the \`ErrorBody\` shape, and each \`code\` comes with one status.
+
+**Every response** carries \`Cache-Control: no-store\`, \`X-Content-Type-Options: nosniff\` and an \`X-Request-Id\`.
+\`HEAD\` is answered wherever \`GET\` is, with the same status and headers and no body. A method a path does not list is a
+405 (\`x-method-not-allowed\`), and a path under \`/api\` that this document does not list is a 404 (\`x-unknown-route\`),
+both with the error body.
+`.trim();
+
+function buildOpenApiDocument() {
+  return createDocument(
+    {
+      openapi: "3.1.0",
+      info: { title: "Tasks API", version: packageJson.version, description: DESCRIPTION },
+      tags: [
+        { name: "tasks", description: "A user's tasks: only that user's token reaches them." },
+        { name: "service", description: "Health, and this API's own description." },
+      ],
+      paths,
+      components: {
+        schemas: { Task, TaskCreate, TaskUpdate, TaskCompletion, ErrorBody, ErrorDetail, HealthReport },
+        responses: Object.fromEntries(
+          Object.entries(ERROR_RESPONSES).map(([status, { name }]) => [
+            name,
+            errorResponse(Number(status) as ErrorStatus),
+          ]),
+        ),
+        headers,
+        parameters: {
+          RequestId: {
+            in: "header",
+            name: "X-Request-Id",
+            required: false,
+            description: "Echoed in the response when it matches the pattern; otherwise the API makes one up.",
+            schema: { type: "string", pattern: SANE_REQUEST_ID.source },
+          },
+          IfMatch: {
+            in: "header",
+            name: "If-Match",
+            required: false,
+            description:
+              "ETags of the versions this write may replace: the write happens only if the task is still at one of " +
+              "them, else 412. Without it, or with `*`, the write is unconditional.",
+            schema: { type: "string" },
+          },
+        },
+        securitySchemes: {
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "JWT",
+            description: "An HS256 JWS signed with `AUTH_SECRET`: `sub` is the user id; `exp` is required.",
+          },
+        },
+      },
+      "x-method-not-allowed": responseRef(ERROR_RESPONSES[ERROR_STATUS.method_not_allowed].name),
+      "x-unknown-route": responseRef(ERROR_RESPONSES[ERROR_STATUS.not_found].name),
+    },
+    { override: describeTextAsNumber },
+  );
+}
+
+/**
+ * Query and path values arrive as text, and their schemas retype themselves as the integer they must spell
+ * (`.meta({ type: "integer" })`): the string's pattern then means nothing, and the default zod leaves out of an input
+ * (it is an output value, the number) is the one the client means.
+ */
+function describeTextAsNumber({ jsonSchema, zodSchema }: ZodOpenApiOverrideContext): void {
+  if (jsonSchema.type === "integer") delete jsonSchema.pattern;
+  const def = zodSchema._zod.def;
+  if (def.type === "default" && jsonSchema.default === undefined) jsonSchema.default = def.defaultValue;
+}
+
+let built: ReturnType<typeof buildOpenApiDocument> | undefined;
+
+/** The document, built on first use and kept for the life of the process. */
+export function openApiDocument() {
+  built ??= buildOpenApiDocument();
+  return built;
+}
