@@ -23,7 +23,7 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,
-  reporter: [["list"]],
+  reporter: [["list"], ["./tests/e2e/contract-report.ts"]],
   use: { baseURL: `http://127.0.0.1:${API_PORT}` },
   webServer: [
     {

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { test as base, expect, type APIResponse } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { signSessionToken } from "../../lib/auth/tokens";
+import { Contract, CONTRACT_OUTCOMES_ATTACHMENT, type Exchange } from "../support/contract";
+import { API_PORT } from "./ports";
 
 export interface Actor {
   id: string;
@@ -13,11 +15,75 @@ export async function newActor(label: string): Promise<Actor> {
   return { id, auth: { authorization: `Bearer ${await signSessionToken({ id })}` } };
 }
 
-export const test = base.extend<{ alice: Actor; bob: Actor }>({
+/** Checks an exchange against the OpenAPI document and records its outcome; throws when the document does not describe it. */
+export type CheckContract = (exchange: Exchange) => void;
+
+export const test = base.extend<{ alice: Actor; bob: Actor; checkContract: CheckContract }, { contract: Contract }>({
   alice: async ({}, use) => use(await newActor("alice")),
   bob: async ({}, use) => use(await newActor("bob")),
+
+  // The document as the API serves it (a test pins that to the committed openapi.json).
+  contract: [
+    async ({}, use) => {
+      const response = await fetch(`http://127.0.0.1:${API_PORT}/api/openapi.json`);
+      await use(await Contract.of(await response.json()));
+    },
+    { scope: "worker" },
+  ],
+
+  checkContract: async ({ contract }, use, testInfo) => {
+    const exercised = new Set<string>();
+    await use((exchange) => void exercised.add(contract.check(exchange)));
+    await testInfo.attach(CONTRACT_OUTCOMES_ATTACHMENT, {
+      body: JSON.stringify([...exercised]),
+      contentType: "application/json",
+    });
+  },
+
+  // Every response a test receives through `request`, from any server, is checked against the OpenAPI document.
+  request: async ({ request, checkContract }, use) => {
+    await use(checkedRequests(request, checkContract));
+  },
 });
 export { expect };
+
+const SHORTHAND_METHODS = { get: "GET", head: "HEAD", post: "POST", put: "PUT", patch: "PATCH", delete: "DELETE" };
+
+function checkedRequests(request: APIRequestContext, checkContract: CheckContract): APIRequestContext {
+  const checked = async (method: string, response: APIResponse) => {
+    checkContract({
+      method,
+      url: response.url(),
+      status: response.status(),
+      headers: response.headers(),
+      body: await response.body(),
+    });
+    return response;
+  };
+  return new Proxy(request, {
+    get(target, property) {
+      if (property === "fetch") {
+        return async (...[urlOrRequest, options]: Parameters<APIRequestContext["fetch"]>) => {
+          const method = options?.method ?? (typeof urlOrRequest === "string" ? "GET" : urlOrRequest.method());
+          return checked(method.toUpperCase(), await target.fetch(urlOrRequest, options));
+        };
+      }
+      if (Object.hasOwn(SHORTHAND_METHODS, property)) {
+        const name = property as keyof typeof SHORTHAND_METHODS;
+        return async (url: string, options?: object) =>
+          checked(SHORTHAND_METHODS[name], await target[name](url, options));
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** An exchange made with `fetch` rather than `request`, for `checkContract`. */
+export async function fetchedExchange(method: string, url: string, response: Response): Promise<Exchange> {
+  const body = Buffer.from(await response.arrayBuffer());
+  return { method, url, status: response.status, headers: Object.fromEntries(response.headers), body };
+}
 
 export const tasksUrl = (userId: string) => `/api/${encodeURIComponent(userId)}/tasks`;
 
