@@ -24,7 +24,14 @@ export default defineConfig({
   workers: 2,
   forbidOnly: !!process.env.CI,
   reporter: [["list"], ["./tests/e2e/contract-report.ts"]],
-  use: { baseURL: `http://127.0.0.1:${API_PORT}` },
+  use: {
+    baseURL: `http://127.0.0.1:${API_PORT}`,
+    // Debian's Chromium: Playwright cannot download its own browsers here. `.ci/run` installs it when missing.
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
   webServer: [
     {
       // The API as it runs in production: migrations applied by `db:migrate`, then `next start`.
