@@ -1,43 +1,51 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "./fixtures";
 import { STARTUP_PORT } from "./ports";
+import { startNextServer } from "./support/next-server";
 
-// Start-up checks run `next start` by hand, in its own process group so that stopping it stops next-server too.
 test.describe.configure({ mode: "serial" });
 
+/** Starts the server and stops it again: exitCode is null when it was up and serving, else the code it exited with. */
 async function startServer(env: Record<string, string>): Promise<{ exitCode: number | null; output: string }> {
-  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(STARTUP_PORT)], {
-    env: { PATH: process.env.PATH ?? "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-
-  // instrumentation.register runs before the first request is served, so one request is enough to see its verdict.
-  const deadline = Date.now() + 30_000;
-  let answered = false;
-  while (!answered && child.exitCode === null && Date.now() < deadline) {
-    answered = await fetch(`http://127.0.0.1:${STARTUP_PORT}/api/nothing`).then(
-      () => true,
-      () => false,
-    );
-    if (!answered) await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
-  const exitCode = await exited;
-  return { exitCode: answered ? null : exitCode, output };
+  const server = await startNextServer(STARTUP_PORT, env);
+  const exitCode = await server.stop();
+  return { exitCode: server.answered ? null : exitCode, output: server.output() };
 }
 
 test("refuses to start in production without an AUTH_SECRET of 32 characters", async () => {
   const { exitCode, output } = await startServer({ AUTH_SECRET: "too-short" });
   expect(exitCode).toBe(1);
   expect(output).toContain("AUTH_SECRET: must be set to at least 32 characters in production");
+});
+
+test("refuses to start in production with neither AUTH_SECRET nor AUTH_JWKS_URL", async () => {
+  const { exitCode, output } = await startServer({});
+  expect(exitCode).toBe(1);
+  expect(output).toContain("AUTH_SECRET: must be set to at least 32 characters in production unless AUTH_JWKS_URL is set");
+});
+
+test("starts in production with AUTH_JWKS_URL alone", async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
+  const { exitCode } = await startServer({
+    AUTH_JWKS_URL: "https://auth.example.com/api/auth/jwks",
+    CURSOR_SECRET: "c".repeat(32),
+    PGLITE_DATA_DIR: dataDir,
+  });
+  expect(exitCode).toBeNull();
+});
+
+test("refuses AUTH_JWKS_URL alone in production without a CURSOR_SECRET to sign list cursors with", async () => {
+  const { exitCode, output } = await startServer({ AUTH_JWKS_URL: "https://auth.example.com/api/auth/jwks" });
+  expect(exitCode).toBe(1);
+  expect(output).toContain("CURSOR_SECRET: must be set to at least 32 characters in production when AUTH_SECRET is not");
+});
+
+test("refuses a JWKS fetched over plain http from another host", async () => {
+  const { exitCode, output } = await startServer({ AUTH_JWKS_URL: "http://auth.example.com/api/auth/jwks" });
+  expect(exitCode).toBe(1);
+  expect(output).toContain("AUTH_JWKS_URL: must be an https:// URL (http:// only for localhost)");
 });
 
 test("refuses to start on Vercel without DATABASE_URL", async () => {
