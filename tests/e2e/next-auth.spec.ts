@@ -161,6 +161,16 @@ test.describe("no CSRF through the session cookie", () => {
     await context.dispose();
   });
 
+  test("a cross-origin fetch with a JSON body gets no CORS permission from the preflight", async ({ request }) => {
+    const preflight = await request.fetch(tasksUrl("victim"), {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.ok()).toBe(false);
+    expect(preflight.headers()["access-control-allow-origin"]).toBeUndefined();
+    expect(preflight.headers()["access-control-allow-credentials"]).toBeUndefined();
+  });
+
   test("bearer requests keep working without any cookie", async ({ request }) => {
     const actor = await newActor("bearer");
     const created = await request.post(tasksUrl(actor.id), { headers: actor.auth, data: { title: "no cookie needed" } });

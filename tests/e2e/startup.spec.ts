@@ -26,14 +26,15 @@ test("refuses to start in production with neither AUTH_SECRET nor AUTH_JWKS_URL"
   expect(output).toContain("AUTH_SECRET: must be set to at least 32 characters in production unless AUTH_JWKS_URL is set");
 });
 
-test("starts in production with AUTH_JWKS_URL alone", async () => {
+test("starts in production with AUTH_JWKS_URL alone, warning when no AUTH_AUDIENCE narrows it", async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
-  const { exitCode } = await startServer({
+  const { exitCode, output } = await startServer({
     AUTH_JWKS_URL: "https://auth.example.com/api/auth/jwks",
     CURSOR_SECRET: "c".repeat(32),
     PGLITE_DATA_DIR: dataDir,
   });
   expect(exitCode).toBeNull();
+  expect(output).toContain("WARNING: AUTH_JWKS_URL is set without AUTH_AUDIENCE");
 });
 
 test("refuses AUTH_JWKS_URL alone in production without a CURSOR_SECRET to sign list cursors with", async () => {
@@ -59,4 +60,15 @@ test("warns, naming the data directory, when it falls back to the embedded datab
   const { exitCode, output } = await startServer({ AUTH_SECRET: "s".repeat(32), PGLITE_DATA_DIR: dataDir });
   expect(exitCode).toBeNull();
   expect(output).toContain(`WARNING: DATABASE_URL is not set, so tasks are stored in the embedded PGlite database at ${dataDir}`);
+});
+
+test("warns that the credentials sign-in is on in production when AUTH_CREDENTIALS_PASSWORD is set", async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
+  const { exitCode, output } = await startServer({
+    AUTH_SECRET: "s".repeat(32),
+    AUTH_CREDENTIALS_PASSWORD: "a demo password",
+    PGLITE_DATA_DIR: dataDir,
+  });
+  expect(exitCode).toBeNull();
+  expect(output).toContain("WARNING: AUTH_CREDENTIALS_PASSWORD is set, so next-auth's credentials sign-in is on");
 });
