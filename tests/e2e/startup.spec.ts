@@ -2,7 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "./fixtures";
-import { STARTUP_PORT } from "./ports";
+import { signSessionToken } from "../../lib/auth/tokens";
+import { loopback, STARTUP_PORT } from "./ports";
+import { claimsFor, issuerKeys, signWith } from "./support/issuer-keys";
 import { startNextServer } from "./support/next-server";
 
 test.describe.configure({ mode: "serial" });
@@ -71,4 +73,19 @@ test("warns that the credentials sign-in is on in production when AUTH_CREDENTIA
   });
   expect(exitCode).toBeNull();
   expect(output).toContain("WARNING: AUTH_CREDENTIALS_PASSWORD is set, so next-auth's credentials sign-in is on");
+});
+
+test("with AUTH_SECRET alone: HS256 tokens work, and EdDSA tokens are refused", async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
+  const server = await startNextServer(STARTUP_PORT, { AUTH_SECRET: process.env.AUTH_SECRET!, PGLITE_DATA_DIR: dataDir });
+  try {
+    expect(server.answered, server.output()).toBe(true);
+    const url = `${loopback(STARTUP_PORT)}/api/solo/tasks`;
+    const hs256 = await fetch(url, { headers: { authorization: `Bearer ${await signSessionToken({ id: "solo" })}` } });
+    expect(hs256.status).toBe(200);
+    const eddsa = await fetch(url, { headers: { authorization: `Bearer ${await signWith(issuerKeys().EdDSA, claimsFor("solo"))}` } });
+    expect(eddsa.status).toBe(401);
+  } finally {
+    await server.stop();
+  }
 });
