@@ -50,10 +50,20 @@ export const jwksOf = (keys: IssuerKey[]) => ({ keys: keys.map((key) => key.publ
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** The claims a valid token of the test issuer carries; `undefined` in `overrides` removes a claim. */
+/**
+ * The claims a valid token of the test issuer carries; `undefined` in `overrides` removes a claim. Each token is unique
+ * (`jti`), so the API's verified-token cache never answers for a token a test means to send for the first time.
+ */
 export function claimsFor(userId: string, overrides: Record<string, unknown> = {}): JWTPayload {
   const now = nowSeconds();
-  const claims: Record<string, unknown> = { sub: userId, iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 300 };
+  const claims: Record<string, unknown> = {
+    sub: userId,
+    iss: TEST_ISSUER,
+    aud: TEST_AUDIENCE,
+    iat: now,
+    exp: now + 300,
+    jti: randomUUID(),
+  };
   for (const [name, value] of Object.entries(overrides)) {
     if (value === undefined) delete claims[name];
     else claims[name] = value;

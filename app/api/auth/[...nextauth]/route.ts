@@ -5,14 +5,12 @@ import { apiRoute, noSuchRoute, otherMethods, type HandlerContext } from "@/lib/
 
 type Params = { nextauth: string[] };
 
-const nextAuth = apiRoute<Params>(async ({ request, params }) =>
-  NextAuth(request as NextRequest, { params }, nextAuthOptions()!),
-);
-
 // next-auth's sign-in, callback, session and sign-out endpoints; off (404) on a server without AUTH_SECRET.
 async function handler(request: Request, context: HandlerContext<Params>): Promise<Response> {
+  const options = nextAuthOptions();
   const { nextauth } = await context.params;
-  if (!nextAuthOptions() || !NEXT_AUTH_ACTIONS.includes(nextauth[0] ?? "")) return noSuchRoute(request, context);
+  if (!options || !NEXT_AUTH_ACTIONS.includes(nextauth[0] ?? "")) return noSuchRoute(request, context);
+  const nextAuth = apiRoute<Params>(async ({ params }) => NextAuth(request as NextRequest, { params }, options));
   return nextAuth(request, context);
 }
 
