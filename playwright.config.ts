@@ -3,19 +3,41 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
-import { API_PORT, OUTAGE_PORT } from "./tests/e2e/ports";
+import {
+  API_PORT,
+  BETTER_AUTH_API_PORT,
+  BETTER_AUTH_PORT,
+  loopback,
+  OUTAGE_PORT,
+} from "./tests/e2e/ports";
+import { ensureIssuerKeys, TEST_AUDIENCE, TEST_ISSUER, TEST_JWKS_URL } from "./tests/e2e/support/issuer-keys";
 
 // Playwright loads this file in the runner and in every worker: values shared with the tests go through process.env.
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
+process.env.AUTH_CREDENTIALS_PASSWORD ??= randomBytes(16).toString("base64url");
+// The tests sign HS256 tokens with lib/auth/tokens.ts, which stamps these as the server expects them.
+process.env.AUTH_ISSUER = TEST_ISSUER;
+process.env.AUTH_AUDIENCE = TEST_AUDIENCE;
 process.env.E2E_PGLITE_DIR ??= mkdtempSync(path.join(tmpdir(), "todo-e2e-"));
+process.env.E2E_BETTER_AUTH_PGLITE_DIR ??= mkdtempSync(path.join(tmpdir(), "todo-e2e-better-auth-"));
+ensureIssuerKeys();
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? "";
-const next = "node node_modules/next/dist/bin/next start";
+const next = "node node_modules/next/dist/bin/next start -H 127.0.0.1";
+const tsx = "node --import tsx";
 
 const serverEnv = {
   NODE_ENV: "production",
   NEXT_TELEMETRY_DISABLED: "1",
+};
+/** Every identity source at once: HS256 with AUTH_SECRET, the test issuer's JWKS, next-auth with its credentials sign-in. */
+const allIdentitySources = {
   AUTH_SECRET: process.env.AUTH_SECRET,
+  AUTH_JWKS_URL: TEST_JWKS_URL,
+  AUTH_ISSUER: TEST_ISSUER,
+  AUTH_AUDIENCE: TEST_AUDIENCE,
+  NEXTAUTH_URL: loopback(API_PORT),
+  AUTH_CREDENTIALS_PASSWORD: process.env.AUTH_CREDENTIALS_PASSWORD,
 };
 
 export default defineConfig({
@@ -25,19 +47,20 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: [["list"], ["./tests/e2e/contract-report.ts"]],
   use: {
-    baseURL: `http://127.0.0.1:${API_PORT}`,
+    baseURL: loopback(API_PORT),
     // Debian's Chromium: Playwright cannot download its own browsers here. `.ci/run` installs it when missing.
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
+  // Started one after the other, in this order.
   webServer: [
     {
       // The API as it runs in production: migrations applied by `db:migrate`, then `next start`.
       command: `npm run --silent db:migrate && exec ${next} -p ${API_PORT}`,
-      url: `http://127.0.0.1:${API_PORT}/api/health`,
-      env: { ...serverEnv, DATABASE_URL: postgresUrl, PGLITE_DATA_DIR: process.env.E2E_PGLITE_DIR },
+      url: `${loopback(API_PORT)}/api/health`,
+      env: { ...serverEnv, ...allIdentitySources, DATABASE_URL: postgresUrl, PGLITE_DATA_DIR: process.env.E2E_PGLITE_DIR },
       timeout: 120_000,
       reuseExistingServer: false,
     },
@@ -45,7 +68,40 @@ export default defineConfig({
       // The same build with its database out of reach: every database-backed route must answer 503, fast.
       command: `exec ${next} -p ${OUTAGE_PORT}`,
       port: OUTAGE_PORT,
-      env: { ...serverEnv, DATABASE_URL: "postgres://postgres@127.0.0.1:9/unreachable" },
+      env: { ...serverEnv, ...allIdentitySources, DATABASE_URL: "postgres://postgres@127.0.0.1:9/unreachable" },
+      timeout: 60_000,
+      reuseExistingServer: false,
+    },
+    {
+      // The test issuer's JWKS, which the API above fetches on demand.
+      command: `exec ${tsx} tests/e2e/support/test-issuer.ts`,
+      url: TEST_JWKS_URL,
+      timeout: 30_000,
+      reuseExistingServer: false,
+    },
+    {
+      command: `exec ${tsx} tests/e2e/support/better-auth-issuer.ts`,
+      url: `${loopback(BETTER_AUTH_PORT)}/api/auth/jwks`,
+      timeout: 30_000,
+      reuseExistingServer: false,
+    },
+    {
+      // An API that trusts Better Auth alone, as a deployment would: its JWKS, issuer and audience; no AUTH_SECRET.
+      // (A web server inherits the runner's environment: what must be absent is set empty, which means unset.)
+      command: `exec ${next} -p ${BETTER_AUTH_API_PORT}`,
+      url: `${loopback(BETTER_AUTH_API_PORT)}/api/health`,
+      env: {
+        ...serverEnv,
+        AUTH_SECRET: "",
+        CURSOR_SECRET: randomBytes(32).toString("base64url"),
+        NEXTAUTH_URL: "",
+        AUTH_CREDENTIALS_PASSWORD: "",
+        AUTH_JWKS_URL: `${loopback(BETTER_AUTH_PORT)}/api/auth/jwks`,
+        AUTH_ISSUER: loopback(BETTER_AUTH_PORT),
+        AUTH_AUDIENCE: loopback(BETTER_AUTH_PORT),
+        DATABASE_URL: postgresUrl,
+        PGLITE_DATA_DIR: process.env.E2E_BETTER_AUTH_PGLITE_DIR,
+      },
       timeout: 60_000,
       reuseExistingServer: false,
     },

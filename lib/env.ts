@@ -5,6 +5,14 @@ import { z } from "zod";
 export const DEVELOPMENT_AUTH_SECRET = "development-only-secret-never-use-in-production";
 export const AUTH_SECRET_MIN_LENGTH = 32;
 const DEFAULT_PGLITE_DATA_DIR = ".data/pglite";
+const CREDENTIALS_PASSWORD_MIN_LENGTH = 12;
+
+// Keys fetched over plain HTTP could be swapped by anyone on the path, and with them every identity.
+function isTrustworthyKeyUrl(value: string): boolean {
+  const url = new URL(value);
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  return url.protocol === "https:" || (url.protocol === "http:" && loopback);
+}
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 
@@ -24,6 +32,29 @@ const rawEnvSchema = z.object({
   PGLITE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_PGLITE_DATA_DIR)),
   AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
   BENCH_FLOOR_ROUTE: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("0")),
+  CURSOR_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+  AUTH_JWKS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine((value) => URL.canParse(value), { message: "is not a valid URL", abort: true })
+      .refine(isTrustworthyKeyUrl, "must be an https:// URL (http:// only for localhost)")
+      .optional(),
+  ),
+  AUTH_ISSUER: z.preprocess(emptyAsUndefined, z.string().optional()),
+  AUTH_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  NEXTAUTH_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^https?:\/\//, "must be an http:// or https:// URL")
+      .refine((value) => URL.canParse(value), "is not a valid URL")
+      .optional(),
+  ),
+  AUTH_CREDENTIALS_PASSWORD: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(CREDENTIALS_PASSWORD_MIN_LENGTH, `must be at least ${CREDENTIALS_PASSWORD_MIN_LENGTH} characters`).optional(),
+  ),
 });
 
 export type DatabaseConfig =
@@ -31,10 +62,33 @@ export type DatabaseConfig =
   | { driver: "pg"; url: string; poolMax: number }
   | { driver: "neon"; url: string; poolMax: number };
 
+export interface NextAuthConfig {
+  /** Cookies marked Secure (and `__Secure-` prefixed names): NEXTAUTH_URL is https, or on Vercel. */
+  secureCookies: boolean;
+  /**
+   * The credentials sign-in (a user id and a password, no internet needed): null when off. On outside production; in
+   * production only with AUTH_CREDENTIALS_PASSWORD. A null password means any password (development only).
+   */
+  credentials: { password: string | null } | null;
+}
+
+export interface AuthConfig {
+  /** HS256 key for bearer tokens and next-auth sessions; undefined only in production without AUTH_SECRET. */
+  secret?: string;
+  /** Where the asymmetric (EdDSA, ES256, RS256) issuer publishes its public keys. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** next-auth sessions are signed with `secret`, so they exist only when there is one. */
+  nextAuth: NextAuthConfig | null;
+}
+
 export interface Env {
   production: boolean;
   database: DatabaseConfig;
-  authSecret: string;
+  auth: AuthConfig;
+  /** The key list cursors are signed with: CURSOR_SECRET, else AUTH_SECRET (or the development secret). */
+  cursorSecret: string;
   /** Serve /api/bench/floor, the benchmark's do-nothing route (off unless BENCH_FLOOR_ROUTE=1). */
   benchFloorRoute: boolean;
 }
@@ -71,10 +125,23 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (raw.DATABASE_DRIVER && !raw.DATABASE_URL) {
     problems.push(`  - DATABASE_URL: is required when DATABASE_DRIVER=${raw.DATABASE_DRIVER}`);
   }
-  if (production && (raw.AUTH_SECRET ?? "").length < AUTH_SECRET_MIN_LENGTH) {
+  if (production && raw.AUTH_SECRET === undefined && raw.AUTH_JWKS_URL === undefined) {
     problems.push(
       `  - AUTH_SECRET: must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production ` +
-        "(generate one with `openssl rand -base64 32`)",
+        "unless AUTH_JWKS_URL is set (generate one with `openssl rand -base64 32`)",
+    );
+  } else if (production && raw.AUTH_SECRET !== undefined && raw.AUTH_SECRET.length < AUTH_SECRET_MIN_LENGTH) {
+    problems.push(
+      `  - AUTH_SECRET: must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production ` +
+        "(generate one with `openssl rand -base64 32`), or left unset to accept only AUTH_JWKS_URL's tokens",
+    );
+  }
+  if (production && raw.CURSOR_SECRET !== undefined && raw.CURSOR_SECRET.length < AUTH_SECRET_MIN_LENGTH) {
+    problems.push(`  - CURSOR_SECRET: must be at least ${AUTH_SECRET_MIN_LENGTH} characters in production`);
+  } else if (production && raw.CURSOR_SECRET === undefined && raw.AUTH_SECRET === undefined && raw.AUTH_JWKS_URL) {
+    problems.push(
+      `  - CURSOR_SECRET: must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production when ` +
+        "AUTH_SECRET is not: list cursors are signed with it (generate one with `openssl rand -base64 32`)",
     );
   }
   if (problems.length > 0) throw new ConfigurationError(`Invalid configuration:\n${problems.join("\n")}`);
@@ -88,10 +155,25 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     database = { driver: "pg", url: raw.DATABASE_URL, poolMax: raw.DATABASE_POOL_MAX };
   }
 
+  const secret = raw.AUTH_SECRET ?? (production ? undefined : DEVELOPMENT_AUTH_SECRET);
+  const credentialsOn = !production || raw.AUTH_CREDENTIALS_PASSWORD !== undefined;
+  const auth: AuthConfig = {
+    secret,
+    jwksUrl: raw.AUTH_JWKS_URL,
+    issuer: raw.AUTH_ISSUER,
+    audience: raw.AUTH_AUDIENCE,
+    nextAuth: secret
+      ? {
+          secureCookies: raw.NEXTAUTH_URL ? raw.NEXTAUTH_URL.startsWith("https://") : Boolean(raw.VERCEL),
+          credentials: credentialsOn ? { password: raw.AUTH_CREDENTIALS_PASSWORD ?? null } : null,
+        }
+      : null,
+  };
   return {
     production,
     database,
-    authSecret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
+    auth,
+    cursorSecret: raw.CURSOR_SECRET ?? secret ?? DEVELOPMENT_AUTH_SECRET,
     benchFloorRoute: raw.BENCH_FLOOR_ROUTE === "1",
   };
 }

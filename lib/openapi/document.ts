@@ -139,7 +139,7 @@ const TaskPath = UserPath.extend({ taskId: TaskId });
 function userOperation(operation: ZodOpenApiOperationObject, ...statuses: ErrorStatus[]): ZodOpenApiOperationObject {
   return {
     tags: ["tasks"],
-    security: [{ bearerAuth: [] }],
+    security: [{ bearerAuth: [] }, { sessionCookie: [] }],
     ...operation,
     parameters: [parameterRef("RequestId"), ...(operation.parameters ?? [])],
     responses: { ...operation.responses, ...errorResponses(400, 401, 403, ...statuses, 500, 503) },
@@ -351,12 +351,28 @@ function buildOpenApiDocument() {
             type: "http",
             scheme: "bearer",
             bearerFormat: "JWT",
-            description: "An HS256 JWS signed with `AUTH_SECRET`: `sub` is the user id; `exp` is required.",
+            description:
+              "A JWS signed HS256 with `AUTH_SECRET`, or EdDSA/ES256/RS256 with a key from `AUTH_JWKS_URL`: " +
+              "`sub` is the user id; `exp` is required; `iss`/`aud` are checked when configured.",
+          },
+          sessionCookie: {
+            type: "apiKey",
+            in: "cookie",
+            name: "next-auth.session-token",
+            description:
+              "The session a browser gets by signing in at /api/auth/signin (`__Secure-next-auth.session-token` over " +
+              "https): the same JWS format as the bearer token. A request with a bearer token is judged by it alone.",
           },
         },
       },
       "x-method-not-allowed": responseRef(ERROR_RESPONSES[ERROR_STATUS.method_not_allowed].name),
       "x-unknown-route": responseRef(ERROR_RESPONSES[ERROR_STATUS.not_found].name),
+      // Paths that another component answers in its own protocol; this document does not describe them.
+      "x-delegated-paths": {
+        "/api/auth/":
+          "next-auth: sign-in, callback, CSRF token, session and sign-out, in next-auth's own formats " +
+          "(https://next-auth.js.org/getting-started/rest-api).",
+      },
     },
     { override: describeTextAsNumber },
   );

@@ -23,7 +23,7 @@ const SIGNATURE_BYTES = 16;
 let cachedKey: { secret: string; key: Buffer } | undefined;
 
 function cursorKey(): Buffer {
-  const secret = getEnv().authSecret;
+  const secret = getEnv().cursorSecret;
   if (cachedKey?.secret !== secret) {
     cachedKey = { secret, key: createHmac("sha256", secret).update("tasks list cursor v1").digest() };
   }

@@ -46,9 +46,10 @@ test("lists the task operations and sends a request with a pasted token, loading
 
   await page.getByRole("button", { name: "Authorize" }).first().click();
   const dialog = page.locator(".modal-ux");
-  await dialog.locator("input").fill(alice.auth.authorization!.slice("Bearer ".length));
-  await dialog.getByRole("button", { name: "Apply credentials" }).click();
-  await dialog.getByRole("button", { name: "Close" }).click();
+  const bearerForm = dialog.locator(".auth-container").filter({ has: page.locator("#auth-bearer-value") });
+  await bearerForm.locator("#auth-bearer-value").fill(alice.auth.authorization!.slice("Bearer ".length));
+  await bearerForm.getByRole("button", { name: "Apply credentials" }).click();
+  await dialog.getByRole("button", { name: "Close" }).first().click();
 
   const list = page.locator("#operations-tasks-listTasks");
   await list.locator(".opblock-summary").click();

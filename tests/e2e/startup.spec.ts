@@ -1,46 +1,59 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, fetchedExchange, test, type CheckContract } from "./fixtures";
-import { STARTUP_PORT } from "./ports";
+import { signSessionToken } from "../../lib/auth/tokens";
+import { loopback, STARTUP_PORT } from "./ports";
+import { claimsFor, issuerKeys, signWith } from "./support/issuer-keys";
+import { startNextServer } from "./support/next-server";
 
-// Start-up checks run `next start` by hand, in its own process group so that stopping it stops next-server too.
 test.describe.configure({ mode: "serial" });
 
+/** Starts the server and stops it again: exitCode is null when it was up and serving, else the code it exited with. */
 async function startServer(
   env: Record<string, string>,
   checkContract: CheckContract,
 ): Promise<{ exitCode: number | null; output: string }> {
-  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(STARTUP_PORT)], {
-    env: { PATH: process.env.PATH ?? "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-
-  // instrumentation.register runs before the first request is served, so one request is enough to see its verdict.
-  const url = `http://127.0.0.1:${STARTUP_PORT}/api/nothing`;
-  const deadline = Date.now() + 30_000;
-  let answer: Response | undefined;
-  while (!answer && child.exitCode === null && Date.now() < deadline) {
-    answer = await fetch(url).catch(() => undefined);
-    if (!answer) await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  const exchange = answer && (await fetchedExchange("GET", url, answer));
-  if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
-  const exitCode = await exited;
-  if (exchange) checkContract(exchange);
-  return { exitCode: exchange ? null : exitCode, output };
+  const server = await startNextServer(STARTUP_PORT, env);
+  const answer = server.firstAnswer;
+  if (answer) checkContract(await fetchedExchange("GET", answer.url, answer.response));
+  const exitCode = await server.stop();
+  return { exitCode: server.answered ? null : exitCode, output: server.output() };
 }
 
 test("refuses to start in production without an AUTH_SECRET of 32 characters", async ({ checkContract }) => {
   const { exitCode, output } = await startServer({ AUTH_SECRET: "too-short" }, checkContract);
   expect(exitCode).toBe(1);
   expect(output).toContain("AUTH_SECRET: must be set to at least 32 characters in production");
+});
+
+test("refuses to start in production with neither AUTH_SECRET nor AUTH_JWKS_URL", async ({ checkContract }) => {
+  const { exitCode, output } = await startServer({}, checkContract);
+  expect(exitCode).toBe(1);
+  expect(output).toContain("AUTH_SECRET: must be set to at least 32 characters in production unless AUTH_JWKS_URL is set");
+});
+
+test("starts in production with AUTH_JWKS_URL alone, warning when no AUTH_AUDIENCE narrows it", async ({ checkContract }) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
+  const { exitCode, output } = await startServer({
+    AUTH_JWKS_URL: "https://auth.example.com/api/auth/jwks",
+    CURSOR_SECRET: "c".repeat(32),
+    PGLITE_DATA_DIR: dataDir,
+  }, checkContract);
+  expect(exitCode).toBeNull();
+  expect(output).toContain("WARNING: AUTH_JWKS_URL is set without AUTH_AUDIENCE");
+});
+
+test("refuses AUTH_JWKS_URL alone in production without a CURSOR_SECRET to sign list cursors with", async ({ checkContract }) => {
+  const { exitCode, output } = await startServer({ AUTH_JWKS_URL: "https://auth.example.com/api/auth/jwks" }, checkContract);
+  expect(exitCode).toBe(1);
+  expect(output).toContain("CURSOR_SECRET: must be set to at least 32 characters in production when AUTH_SECRET is not");
+});
+
+test("refuses a JWKS fetched over plain http from another host", async ({ checkContract }) => {
+  const { exitCode, output } = await startServer({ AUTH_JWKS_URL: "http://auth.example.com/api/auth/jwks" }, checkContract);
+  expect(exitCode).toBe(1);
+  expect(output).toContain("AUTH_JWKS_URL: must be an https:// URL (http:// only for localhost)");
 });
 
 test("refuses to start on Vercel without DATABASE_URL", async ({ checkContract }) => {
@@ -51,10 +64,35 @@ test("refuses to start on Vercel without DATABASE_URL", async ({ checkContract }
 
 test("warns, naming the data directory, when it falls back to the embedded database", async ({ checkContract }) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
-  const { exitCode, output } = await startServer(
-    { AUTH_SECRET: "s".repeat(32), PGLITE_DATA_DIR: dataDir },
-    checkContract,
-  );
+  const { exitCode, output } = await startServer({ AUTH_SECRET: "s".repeat(32), PGLITE_DATA_DIR: dataDir }, checkContract);
   expect(exitCode).toBeNull();
   expect(output).toContain(`WARNING: DATABASE_URL is not set, so tasks are stored in the embedded PGlite database at ${dataDir}`);
+});
+
+test("warns that the credentials sign-in is on in production when AUTH_CREDENTIALS_PASSWORD is set", async ({ checkContract }) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
+  const { exitCode, output } = await startServer({
+    AUTH_SECRET: "s".repeat(32),
+    AUTH_CREDENTIALS_PASSWORD: "a demo password",
+    PGLITE_DATA_DIR: dataDir,
+  }, checkContract);
+  expect(exitCode).toBeNull();
+  expect(output).toContain("WARNING: AUTH_CREDENTIALS_PASSWORD is set, so next-auth's credentials sign-in is on");
+});
+
+test("with AUTH_SECRET alone: HS256 tokens work, and EdDSA tokens are refused", async ({ checkContract }) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
+  const server = await startNextServer(STARTUP_PORT, { AUTH_SECRET: process.env.AUTH_SECRET!, PGLITE_DATA_DIR: dataDir });
+  try {
+    expect(server.answered, server.output()).toBe(true);
+    const url = `${loopback(STARTUP_PORT)}/api/solo/tasks`;
+    const hs256 = await fetch(url, { headers: { authorization: `Bearer ${await signSessionToken({ id: "solo" })}` } });
+    expect(hs256.status).toBe(200);
+    checkContract(await fetchedExchange("GET", url, hs256));
+    const eddsa = await fetch(url, { headers: { authorization: `Bearer ${await signWith(issuerKeys().EdDSA, claimsFor("solo"))}` } });
+    expect(eddsa.status).toBe(401);
+    checkContract(await fetchedExchange("GET", url, eddsa));
+  } finally {
+    await server.stop();
+  }
 });

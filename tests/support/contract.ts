@@ -26,6 +26,7 @@ export class ContractViolation extends Error {
 type Document = OpenAPIV3_1.Document & {
   "x-method-not-allowed": OpenAPIV3_1.ResponseObject;
   "x-unknown-route": OpenAPIV3_1.ResponseObject;
+  "x-delegated-paths"?: Record<string, string>;
 };
 type Method = (typeof METHODS)[number];
 
@@ -89,11 +90,14 @@ export class Contract {
       Object.keys(operation.responses ?? {}).map((status) => `${method} ${template} ${status}`),
     );
     const otherMethods = Object.keys(this.document.paths ?? {}).map(otherMethodsOutcome);
-    return [...operations, ...otherMethods, UNKNOWN_ROUTE_OUTCOME];
+    const delegated = Object.keys(this.document["x-delegated-paths"] ?? {}).map((prefix) => `(delegated) ${prefix}`);
+    return [...operations, ...otherMethods, UNKNOWN_ROUTE_OUTCOME, ...delegated];
   }
 
   /** Checks an exchange; returns the outcome it exercised, or throws a ContractViolation naming every departure. */
   check(exchange: Exchange): string {
+    const delegated = this.delegatedOutcome(exchange);
+    if (delegated) return delegated;
     const expectation = this.expectationFor(exchange);
     const problems = [...this.headerProblems(exchange, expectation), ...this.bodyProblems(exchange, expectation)];
     if (problems.length > 0) {
@@ -103,6 +107,13 @@ export class Contract {
       );
     }
     return expectation.outcome;
+  }
+
+  /** The outcome for a path the document hands to another component (x-delegated-paths), if it is one. */
+  delegatedOutcome(exchange: Exchange): string | undefined {
+    const path = new URL(exchange.url).pathname;
+    const prefix = Object.keys(this.document["x-delegated-paths"] ?? {}).find((candidate) => path.startsWith(candidate));
+    return prefix && `(delegated) ${prefix}`;
   }
 
   private expectationFor(exchange: Exchange): Expectation {

@@ -5,11 +5,15 @@ import { DEVELOPMENT_AUTH_SECRET, parseEnv } from "@/lib/env";
 const secret = "s".repeat(32);
 
 describe("parseEnv", () => {
-  it("defaults to the embedded database under .data/ and the development secret", () => {
+  it("defaults to the embedded database under .data/, the development secret and the credentials sign-in", () => {
     expect(parseEnv({})).toEqual({
       production: false,
       database: { driver: "pglite", dataDir: path.resolve(".data/pglite") },
-      authSecret: DEVELOPMENT_AUTH_SECRET,
+      auth: {
+        secret: DEVELOPMENT_AUTH_SECRET,
+        nextAuth: { secureCookies: false, credentials: { password: null } },
+      },
+      cursorSecret: DEVELOPMENT_AUTH_SECRET,
       benchFloorRoute: false,
     });
   });
@@ -24,10 +28,58 @@ describe("parseEnv", () => {
     expect(parseEnv({ DATABASE_URL: "postgres://evilneon.tech/db" }).database.driver).toBe("pg");
   });
 
-  it("refuses to start in production without an AUTH_SECRET of 32 characters", () => {
-    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_SECRET: must be set to at least 32/);
-    expect(() => parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short" })).toThrow(/AUTH_SECRET/);
-    expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: secret }).authSecret).toBe(secret);
+  it("refuses to start in production with neither an AUTH_SECRET of 32 characters nor AUTH_JWKS_URL", () => {
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(
+      /AUTH_SECRET: must be set to at least 32 characters in production unless AUTH_JWKS_URL is set/,
+    );
+    expect(() => parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short" })).toThrow(/AUTH_SECRET: must be set to at least 32/);
+    expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: secret }).auth.secret).toBe(secret);
+    expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: secret }).cursorSecret).toBe(secret);
+  });
+
+  it("accepts AUTH_JWKS_URL alone in production: no HS256 secret, so no next-auth sessions either", () => {
+    const jwksOnly = { NODE_ENV: "production", AUTH_JWKS_URL: "https://auth.example.com/api/auth/jwks" };
+    const env = parseEnv({ ...jwksOnly, CURSOR_SECRET: secret });
+    expect(env.auth).toEqual({ jwksUrl: "https://auth.example.com/api/auth/jwks", nextAuth: null });
+    expect(env.cursorSecret).toBe(secret);
+    // List cursors are signed with AUTH_SECRET by default: without it, they need their own key.
+    expect(() => parseEnv(jwksOnly)).toThrow(/CURSOR_SECRET: must be set to at least 32 characters in production when AUTH_SECRET is not/);
+    expect(() => parseEnv({ ...jwksOnly, CURSOR_SECRET: "short" })).toThrow(/CURSOR_SECRET: must be at least 32/);
+    expect(() =>
+      parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short", AUTH_JWKS_URL: "https://auth.example.com/jwks" }),
+    ).toThrow(/AUTH_SECRET: must be set to at least 32 characters in production .*or left unset/);
+  });
+
+  it("takes the JWKS over https only, or over http from this machine", () => {
+    expect(parseEnv({ AUTH_JWKS_URL: "http://127.0.0.1:4000/jwks" }).auth.jwksUrl).toBe("http://127.0.0.1:4000/jwks");
+    expect(parseEnv({ AUTH_JWKS_URL: "http://localhost/jwks" }).auth.jwksUrl).toBe("http://localhost/jwks");
+    expect(() => parseEnv({ AUTH_JWKS_URL: "http://auth.example.com/jwks" })).toThrow(
+      /AUTH_JWKS_URL: must be an https:\/\/ URL \(http:\/\/ only for localhost\)/,
+    );
+    expect(() => parseEnv({ AUTH_JWKS_URL: "not a url" })).toThrow(/AUTH_JWKS_URL: is not a valid URL/);
+  });
+
+  it("passes AUTH_ISSUER and AUTH_AUDIENCE through", () => {
+    const { auth } = parseEnv({ AUTH_ISSUER: "https://auth.example.com", AUTH_AUDIENCE: "todo-api" });
+    expect(auth).toMatchObject({ issuer: "https://auth.example.com", audience: "todo-api" });
+  });
+
+  it("enables the credentials sign-in in production only with AUTH_CREDENTIALS_PASSWORD", () => {
+    const production = { NODE_ENV: "production", AUTH_SECRET: secret };
+    expect(parseEnv(production).auth.nextAuth).toEqual({ secureCookies: false, credentials: null });
+    expect(parseEnv({ ...production, AUTH_CREDENTIALS_PASSWORD: "a long demo password" }).auth.nextAuth?.credentials).toEqual({
+      password: "a long demo password",
+    });
+    expect(() => parseEnv({ AUTH_CREDENTIALS_PASSWORD: "short" })).toThrow(
+      /AUTH_CREDENTIALS_PASSWORD: must be at least 12 characters/,
+    );
+  });
+
+  it("marks the session cookie Secure when NEXTAUTH_URL is https, or on Vercel", () => {
+    expect(parseEnv({ NEXTAUTH_URL: "https://todo.example.com" }).auth.nextAuth?.secureCookies).toBe(true);
+    expect(parseEnv({ NEXTAUTH_URL: "http://127.0.0.1:3000" }).auth.nextAuth?.secureCookies).toBe(false);
+    expect(parseEnv({ VERCEL: "1", DATABASE_URL: "postgres://h/db" }).auth.nextAuth?.secureCookies).toBe(true);
+    expect(() => parseEnv({ NEXTAUTH_URL: "todo.example.com" })).toThrow(/NEXTAUTH_URL: must be an http/);
   });
 
   it("refuses the embedded database on Vercel, where the disk does not last", () => {

@@ -63,7 +63,7 @@ describe("the OpenAPI document", () => {
     expect(openApiDocument()).toBe(openApiDocument());
   });
 
-  it("requires the bearer token exactly on the routes under /api/{userId}", () => {
+  it("requires a session (bearer token or next-auth cookie) exactly on the routes under /api/{userId}", () => {
     expect(resolved.components!.securitySchemes!.bearerAuth).toMatchObject({
       type: "http",
       scheme: "bearer",
@@ -72,7 +72,7 @@ describe("the OpenAPI document", () => {
     for (const key of Object.keys(CONTRACT)) {
       const [method, path] = key.split(" ") as [string, string];
       expect(operation(method, path).security ?? [], key).toEqual(
-        path.startsWith("/api/{userId}") ? [{ bearerAuth: [] }] : [],
+        path.startsWith("/api/{userId}") ? [{ bearerAuth: [] }, { sessionCookie: [] }] : [],
       );
     }
   });

@@ -1,6 +1,7 @@
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it, vi } from "vitest";
 import { resolveSession } from "@/lib/auth/session";
+import { readSessionCookie } from "@/lib/auth/session-cookie";
 import { signSessionToken } from "@/lib/auth/tokens";
 import { ApiError } from "@/lib/http/errors";
 import { getEnv } from "@/lib/env";
@@ -9,7 +10,7 @@ const requestWith = (authorization?: string) =>
   new Request("http://localhost/api/alice/tasks", { headers: authorization ? { authorization } : {} });
 
 const now = () => Math.floor(Date.now() / 1000);
-const secret = () => new TextEncoder().encode(getEnv().authSecret);
+const secret = () => new TextEncoder().encode(getEnv().auth.secret);
 
 async function rejected(authorization: string): Promise<ApiError> {
   const error = await resolveSession(requestWith(authorization)).then(
@@ -85,5 +86,51 @@ describe("the verified-token cache", () => {
     await rejected(`Bearer ${token.slice(0, -2)}`);
     expect(await resolveSession(requestWith(`Bearer ${token}`))).toEqual({ id: "alice" });
     await rejected(`Bearer ${token.slice(0, -2)}`);
+  });
+});
+
+describe("resolveSession with the next-auth session cookie", () => {
+  const withCookie = (cookie: string, authorization?: string) =>
+    new Request("http://localhost/api/alice/tasks", { headers: authorization ? { cookie, authorization } : { cookie } });
+
+  it("returns the cookie's user when the request has no Authorization header", async () => {
+    const token = await signSessionToken({ id: "alice" });
+    expect(await resolveSession(withCookie(`theme=dark; next-auth.session-token=${token}`))).toEqual({ id: "alice" });
+  });
+
+  it("judges a request with a bearer token by that token alone", async () => {
+    const alice = await signSessionToken({ id: "alice" });
+    const bob = await signSessionToken({ id: "bob" });
+    expect(await resolveSession(withCookie(`next-auth.session-token=${alice}`, `Bearer ${bob}`))).toEqual({ id: "bob" });
+  });
+
+  it("rejects a tampered or expired cookie with 401", async () => {
+    const token = await signSessionToken({ id: "alice" });
+    const expired = await signSessionToken({ id: "alice" }, { expiresInSeconds: -60 });
+    for (const cookie of [`next-auth.session-token=${token}x`, `next-auth.session-token=${expired}`]) {
+      const error = await resolveSession(withCookie(cookie)).catch((caught: unknown) => caught);
+      expect((error as ApiError).status).toBe(401);
+    }
+  });
+
+  it("ignores cookies of other names", async () => {
+    const token = await signSessionToken({ id: "alice" });
+    expect(await resolveSession(withCookie(`session-token=${token}; next-auth.csrf-token=${token}`))).toBeNull();
+  });
+});
+
+describe("readSessionCookie", () => {
+  const cookieRequest = (cookie: string) => new Request("http://localhost/", { headers: { cookie } });
+
+  it("joins a value next-auth split into numbered chunks, in order", () => {
+    const request = cookieRequest("s.1=def; other=x; s.0=abc; s.2=ghi");
+    expect(readSessionCookie(request, "s")).toBe("abcdefghi");
+  });
+
+  it("prefers the whole cookie and ignores names that only start alike", () => {
+    expect(readSessionCookie(cookieRequest("s=whole; s.0=chunk"), "s")).toBe("whole");
+    expect(readSessionCookie(cookieRequest("sx=1; s.x=2; s.0a=3"), "s")).toBeNull();
+    expect(readSessionCookie(cookieRequest("s="), "s")).toBeNull();
+    expect(readSessionCookie(new Request("http://localhost/"), "s")).toBeNull();
   });
 });

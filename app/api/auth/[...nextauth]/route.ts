@@ -1,0 +1,18 @@
+import NextAuth from "next-auth";
+import type { NextRequest } from "next/server";
+import { NEXT_AUTH_ACTIONS, nextAuthOptions } from "@/lib/auth/next-auth";
+import { apiRoute, noSuchRoute, otherMethods, type HandlerContext } from "@/lib/http/route";
+
+type Params = { nextauth: string[] };
+
+// next-auth's sign-in, callback, session and sign-out endpoints; off (404) on a server without AUTH_SECRET.
+async function handler(request: Request, context: HandlerContext<Params>): Promise<Response> {
+  const options = nextAuthOptions();
+  const { nextauth } = await context.params;
+  if (!options || !NEXT_AUTH_ACTIONS.includes(nextauth[0] ?? "")) return noSuchRoute(request, context);
+  const nextAuth = apiRoute<Params>(async ({ params }) => NextAuth(request as NextRequest, { params }, options));
+  return nextAuth(request, context);
+}
+
+export { handler as GET, handler as POST };
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET", "POST");
