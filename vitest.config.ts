@@ -1,5 +1,6 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { VITEST_RELAY_PORT } from "./tests/e2e/ports.js";
 
 const root = import.meta.dirname;
 const resolve = {
@@ -28,8 +29,23 @@ export default defineConfig({
               test: {
                 ...integration,
                 name: "postgres",
-                env: { DATABASE_URL: postgresUrl },
+                env: { DATABASE_URL: postgresUrl, DATABASE_DRIVER: "pg" },
                 globalSetup: ["tests/support/migrate-postgres.ts"],
+              },
+            },
+            {
+              resolve,
+              test: {
+                ...integration,
+                // The production Neon driver, over a WebSocket relay in front of the same PostgreSQL.
+                name: "neon",
+                env: {
+                  DATABASE_URL: postgresUrl,
+                  DATABASE_DRIVER: "neon",
+                  DATABASE_WS_PROXY: `ws://127.0.0.1:${VITEST_RELAY_PORT}/v2`,
+                },
+                globalSetup: ["tests/support/migrate-postgres.ts", "tests/support/neon-relay.ts"],
+                setupFiles: ["tests/support/pgbouncer-check.ts"],
               },
             },
           ]
