@@ -12,4 +12,5 @@ export const OUTAGE_TEST_PORTS = {
   pg: { app: base + 6, database: base + 7, relay: undefined },
   neon: { app: base + 8, database: base + 9, relay: base + 10 },
 } as const;
-export const LOGS_TEST_PORT = base + 11;
+/** The request-log test: a server and a throwaway PostgreSQL cluster whose schema it breaks on purpose. */
+export const LOGS_TEST_PORTS = { app: base + 11, database: base + 12 } as const;

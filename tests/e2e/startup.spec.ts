@@ -1,37 +1,18 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "./fixtures";
+import { startNextServer } from "./next-server";
 import { STARTUP_PORT } from "./ports";
 
-// Start-up checks run `next start` by hand, in its own process group so that stopping it stops next-server too.
 test.describe.configure({ mode: "serial" });
 
 async function startServer(env: Record<string, string>): Promise<{ exitCode: number | null; output: string }> {
-  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(STARTUP_PORT)], {
-    env: { PATH: process.env.PATH ?? "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-
+  const server = startNextServer(STARTUP_PORT, env);
   // instrumentation.register runs before the first request is served, so one request is enough to see its verdict.
-  const deadline = Date.now() + 30_000;
-  let answered = false;
-  while (!answered && child.exitCode === null && Date.now() < deadline) {
-    answered = await fetch(`http://127.0.0.1:${STARTUP_PORT}/api/nothing`).then(
-      () => true,
-      () => false,
-    );
-    if (!answered) await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
-  const exitCode = await exited;
-  return { exitCode: answered ? null : exitCode, output };
+  const answered = await server.answering("/api/nothing");
+  await server.stop();
+  return { exitCode: answered ? null : await server.exited, output: server.output() };
 }
 
 test("refuses to start in production without an AUTH_SECRET of 32 characters", async () => {
