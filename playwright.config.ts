@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { defineConfig } from "@playwright/test";
-import { API_PORT, OUTAGE_PORT } from "./tests/e2e/ports";
+import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
+import { API_PORT, NEON_API_PORT, NEON_RELAY_PORT, OUTAGE_PORT } from "./tests/e2e/ports";
 
 // Playwright loads this file in the runner and in every worker: values shared with the tests go through process.env.
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
@@ -18,13 +18,50 @@ const serverEnv = {
   AUTH_SECRET: process.env.AUTH_SECRET,
 };
 
+type WebServer = NonNullable<PlaywrightTestConfig["webServer"]>;
+type Project = NonNullable<PlaywrightTestConfig["projects"]>[number];
+
+// With a real PostgreSQL, the task API also runs on the Neon serverless driver, through a WebSocket relay.
+const neonServers: WebServer = postgresUrl
+  ? [
+      {
+        command: `exec node_modules/.bin/tsx tests/support/ws-relay.ts ${NEON_RELAY_PORT}`,
+        port: NEON_RELAY_PORT,
+        timeout: 30_000,
+        reuseExistingServer: false,
+      },
+      {
+        command: `exec ${next} -p ${NEON_API_PORT}`,
+        url: `http://127.0.0.1:${NEON_API_PORT}/api/health`,
+        env: {
+          ...serverEnv,
+          DATABASE_URL: postgresUrl,
+          DATABASE_DRIVER: "neon",
+          DATABASE_WS_PROXY: `ws://127.0.0.1:${NEON_RELAY_PORT}/v2`,
+        },
+        timeout: 60_000,
+        reuseExistingServer: false,
+      },
+    ]
+  : [];
+const neonProjects: Project[] = postgresUrl
+  ? [
+      {
+        name: "neon",
+        testMatch: "tasks.spec.ts",
+        use: { baseURL: `http://127.0.0.1:${NEON_API_PORT}` },
+        metadata: { pgbouncerAuditUrl: `http://127.0.0.1:${NEON_RELAY_PORT}/pgbouncer-audit` },
+      },
+    ]
+  : [];
+
 export default defineConfig({
   testDir: "tests/e2e",
   fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],
-  use: { baseURL: `http://127.0.0.1:${API_PORT}` },
+  projects: [{ name: postgresUrl ? "postgres" : "pglite", use: { baseURL: `http://127.0.0.1:${API_PORT}` } }, ...neonProjects],
   webServer: [
     {
       // The API as it runs in production: migrations applied by `db:migrate`, then `next start`.
@@ -42,5 +79,6 @@ export default defineConfig({
       timeout: 60_000,
       reuseExistingServer: false,
     },
+    ...neonServers,
   ],
 });

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import pg from "pg";
 import { createPostgresCluster, postgresBinDir } from "../support/postgres-cluster";
 import { expect, newActor, tasksUrl, test } from "./fixtures";
@@ -10,13 +9,9 @@ test.skip(!postgresBinDir() && !process.env.CI, "needs PostgreSQL's server binar
 test("logs one JSON line per request, and an unexpected error's stack under its request id, never to the client", async () => {
   test.setTimeout(90_000);
   const cluster = await createPostgresCluster(LOGS_TEST_PORTS.database);
-  const server = startNextServer(LOGS_TEST_PORTS.app, { AUTH_SECRET: process.env.AUTH_SECRET!, DATABASE_URL: cluster.url() });
+  const server = startNextServer(LOGS_TEST_PORTS.app, { AUTH_SECRET: process.env.AUTH_SECRET!, DATABASE_URL: cluster.url });
   try {
-    const migrated = spawnSync("npm", ["run", "--silent", "db:migrate"], {
-      env: { ...process.env, DATABASE_URL: cluster.url(), DATABASE_URL_UNPOOLED: "", DATABASE_DRIVER: "" },
-      encoding: "utf8",
-    });
-    expect(migrated.status, migrated.stderr).toBe(0);
+    await cluster.migrate();
     expect(await server.answering()).toBe(true);
 
     const alice = await newActor("alice");
@@ -35,7 +30,7 @@ test("logs one JSON line per request, and an unexpected error's stack under its 
     expect((await send("log-health", "GET", "/api/health")).status).toBe(200);
 
     // A database without the table the app needs: the failure nobody planned for.
-    const database = new pg.Client({ connectionString: cluster.url() });
+    const database = new pg.Client({ connectionString: cluster.url });
     await database.connect();
     await database.query("alter table tasks rename to tasks_elsewhere");
     await database.end();

@@ -10,7 +10,10 @@ export type Outage = "fast-shutdown" | "crash" | "freeze";
 
 export interface PostgresCluster {
   port: number;
-  url(database?: string): string;
+  /** Its `postgres` database. */
+  url: string;
+  /** Applies the app's migrations to the `postgres` database with `npm run db:migrate`, as a deploy step would. */
+  migrate(): Promise<void>;
   /** Takes the database away: a clean shutdown, a crash (immediate stop), or every server process stopped (SIGSTOP). */
   interrupt(outage: Outage): Promise<void>;
   /** Brings it back from interrupt() and resolves once it accepts connections. */
@@ -33,14 +36,9 @@ export function postgresBinDir(): string | undefined {
   return candidates.find((dir) => dir && existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "pg_ctl")));
 }
 
-// initdb refuses to run as root: as root, the cluster belongs to the postgres user.
-const asOwner = (command: string, args: string[]): [string, string[]] =>
-  process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
-
-function run(command: string, args: string[]): Promise<void> {
-  const [file, argv] = asOwner(command, args);
+function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
@@ -49,6 +47,10 @@ function run(command: string, args: string[]): Promise<void> {
     );
   });
 }
+
+// initdb refuses to run as root: as root, the cluster belongs to the postgres user.
+const runAsOwner = (command: string, args: string[]) =>
+  process.getuid?.() === 0 ? run("runuser", ["-u", "postgres", "--", command, ...args]) : run(command, args);
 
 /** The postmaster and every process it started (backends, checkpointer, WAL writer...). */
 function serverProcesses(dataDir: string): number[] {
@@ -77,21 +79,41 @@ export async function createPostgresCluster(port: number): Promise<PostgresClust
     chownSync(root, uid, gid);
   }
   const dataDir = path.join(root, "data");
-  const pgCtl = (...args: string[]) => run(path.join(bin, "pg_ctl"), ["-D", dataDir, ...args]);
-  const start = () => pgCtl("-l", path.join(root, "server.log"), "-w", "-t", "30", "start");
+  const pgCtl = (...args: string[]) => runAsOwner(path.join(bin, "pg_ctl"), ["-D", dataDir, ...args]);
+  const serverLog = path.join(root, "server.log");
+  const start = () =>
+    pgCtl("-l", serverLog, "-w", "-t", "30", "start").catch((error: Error) => {
+      const log = existsSync(serverLog) ? readFileSync(serverLog, "utf8").split("\n").slice(-10).join("\n") : "";
+      throw new Error(`${error.message}\nserver log:\n${log}`);
+    });
+
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let frozen: number[] = [];
 
-  await run(path.join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
-  // fsync off: the outages here kill server processes, never the machine, so the OS keeps every write it was given.
-  await appendFile(
-    path.join(dataDir, "postgresql.conf"),
-    `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nfsync = off\n`,
-  );
-  await start();
+  try {
+    await runAsOwner(path.join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
+    // fsync off: the outages here kill server processes, never the machine, so the OS keeps every write it was given.
+    await appendFile(
+      path.join(dataDir, "postgresql.conf"),
+      `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nfsync = off\n`,
+    );
+    await start();
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
 
   return {
     port,
-    url: (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    url,
+    // node-postgres over the direct URL, as a deploy step would.
+    migrate: () =>
+      run("npm", ["run", "--silent", "db:migrate"], {
+        ...process.env,
+        DATABASE_URL: url,
+        DATABASE_URL_UNPOOLED: "",
+        DATABASE_DRIVER: "",
+      }),
     async interrupt(outage) {
       if (outage === "freeze") {
         frozen = serverProcesses(dataDir);
