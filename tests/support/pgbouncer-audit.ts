@@ -71,10 +71,11 @@ export class PgbouncerAudit {
       const sql = cString(body, 0).value;
       for (const problem of problemsIn(sql)) this.#record(problem, sql);
     } else if (type === "P") {
+      // Protocol-level named statements (lib/tasks/statements.ts) are fine: PgBouncer tracks them per client and
+      // prepares them again on whichever server connection it hands out (max_prepared_statements, PgBouncer 1.21+;
+      // Neon's pooler runs 1.22+). Only what the statement text does matters here.
       const name = cString(body, 0);
       const sql = cString(body, name.end).value;
-      // A named statement lives on one server connection, which the next transaction may not get.
-      if (name.value !== "") this.#record(`named prepared statement "${name.value}"`, sql);
       for (const problem of problemsIn(sql)) this.#record(problem, sql);
     }
   }
