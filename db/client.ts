@@ -59,7 +59,7 @@ async function openNodePostgres(url: string, poolMax: number, timeouts: Timeouts
   const { Pool } = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-  const { attachDatabasePool } = await import("@vercel/functions");
+  const { attachDatabasePool } = await import("@vercel/functions/db-connections");
   const pool = new Pool({ ...poolOptions(url, poolMax, timeouts), keepAlive: true });
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on("error", () => {});
@@ -98,7 +98,7 @@ async function openNeon(
     neonConfig.pipelineConnect = false;
     neonConfig.pipelineTLS = false;
   }
-  const { attachDatabasePool } = await import("@vercel/functions");
+  const { attachDatabasePool } = await import("@vercel/functions/db-connections");
   const pool = new Pool(poolOptions(url, poolMax, timeouts));
   pool.on("error", () => {});
   attachDatabasePool(pool);
