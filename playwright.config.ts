@@ -2,12 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { defineConfig } from "@playwright/test";
+import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
 import {
   API_PORT,
   BETTER_AUTH_API_PORT,
   BETTER_AUTH_PORT,
   loopback,
+  NEON_API_PORT,
+  NEON_RELAY_PORT,
   OUTAGE_PORT,
 } from "./tests/e2e/ports";
 import { ensureIssuerKeys, TEST_AUDIENCE, TEST_ISSUER, TEST_JWKS_URL } from "./tests/e2e/support/issuer-keys";
@@ -40,6 +42,44 @@ const allIdentitySources = {
   AUTH_CREDENTIALS_PASSWORD: process.env.AUTH_CREDENTIALS_PASSWORD,
 };
 
+type WebServer = NonNullable<PlaywrightTestConfig["webServer"]>;
+type Project = NonNullable<PlaywrightTestConfig["projects"]>[number];
+
+// With a real PostgreSQL, the task API also runs on the Neon serverless driver, through a WebSocket relay.
+const neonServers: WebServer = postgresUrl
+  ? [
+      {
+        command: `exec node_modules/.bin/tsx tests/support/ws-relay.ts ${NEON_RELAY_PORT}`,
+        port: NEON_RELAY_PORT,
+        timeout: 30_000,
+        reuseExistingServer: false,
+      },
+      {
+        command: `exec ${next} -p ${NEON_API_PORT}`,
+        url: `http://127.0.0.1:${NEON_API_PORT}/api/health`,
+        env: {
+          ...serverEnv,
+          ...allIdentitySources,
+          DATABASE_URL: postgresUrl,
+          DATABASE_DRIVER: "neon",
+          DATABASE_WS_PROXY: `ws://127.0.0.1:${NEON_RELAY_PORT}/v2`,
+        },
+        timeout: 60_000,
+        reuseExistingServer: false,
+      },
+    ]
+  : [];
+const neonProjects: Project[] = postgresUrl
+  ? [
+      {
+        name: "neon",
+        testMatch: "tasks.spec.ts",
+        use: { baseURL: `http://127.0.0.1:${NEON_API_PORT}` },
+        metadata: { pgbouncerAuditUrl: `http://127.0.0.1:${NEON_RELAY_PORT}/pgbouncer-audit` },
+      },
+    ]
+  : [];
+
 export default defineConfig({
   testDir: "tests/e2e",
   fullyParallel: true,
@@ -54,6 +94,7 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
+  projects: [{ name: postgresUrl ? "postgres" : "pglite" }, ...neonProjects],
   // Started one after the other, in this order.
   webServer: [
     {
@@ -105,5 +146,6 @@ export default defineConfig({
       timeout: 60_000,
       reuseExistingServer: false,
     },
+    ...neonServers,
   ],
 });

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { VITEST_RELAY_PORT } from "./tests/e2e/ports.js";
 
 const root = import.meta.dirname;
 const resolve = {
@@ -10,6 +11,8 @@ const resolve = {
   },
 };
 const integration = { include: ["tests/integration/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 };
+// A line per request would bury the test report; the lines themselves are checked over HTTP (tests/e2e/logs.spec.ts).
+const quietLog = { LOG_LEVEL: "warn" };
 const postgresUrl = process.env.TEST_DATABASE_URL;
 
 export default defineConfig({
@@ -19,7 +22,7 @@ export default defineConfig({
       { resolve, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 30_000 } },
       {
         resolve,
-        test: { ...integration, name: "pglite", env: { DATABASE_URL: "", PGLITE_DATA_DIR: "memory://" } },
+        test: { ...integration, name: "pglite", env: { ...quietLog, DATABASE_URL: "", PGLITE_DATA_DIR: "memory://" } },
       },
       ...(postgresUrl
         ? [
@@ -28,8 +31,24 @@ export default defineConfig({
               test: {
                 ...integration,
                 name: "postgres",
-                env: { DATABASE_URL: postgresUrl },
+                env: { ...quietLog, DATABASE_URL: postgresUrl, DATABASE_DRIVER: "pg" },
                 globalSetup: ["tests/support/migrate-postgres.ts"],
+              },
+            },
+            {
+              resolve,
+              test: {
+                ...integration,
+                // The production Neon driver, over a WebSocket relay in front of the same PostgreSQL.
+                name: "neon",
+                env: {
+                  ...quietLog,
+                  DATABASE_URL: postgresUrl,
+                  DATABASE_DRIVER: "neon",
+                  DATABASE_WS_PROXY: `ws://127.0.0.1:${VITEST_RELAY_PORT}/v2`,
+                },
+                globalSetup: ["tests/support/migrate-postgres.ts", "tests/support/neon-relay.ts"],
+                setupFiles: ["tests/support/pgbouncer-check.ts"],
               },
             },
           ]

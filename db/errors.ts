@@ -61,3 +61,17 @@ export function isInvalidInputError(error: unknown): boolean {
 export function isForeignKeyViolation(error: unknown): boolean {
   return causes(error).some((cause) => codeOf(cause) === "23503");
 }
+
+/**
+ * What of a failure may be logged: drizzle's DrizzleQueryError repeats the statement's parameters (titles, emails: user
+ * data) in its message and stack, so it is replaced by the driver's own error, annotated with the statement alone.
+ */
+export function withoutQueryParameters(error: unknown): unknown {
+  const { query, params, cause } = (error ?? {}) as { query?: unknown; params?: unknown; cause?: unknown };
+  if (typeof query !== "string" || params === undefined) return error;
+  // A view of the driver's error (its type, message, stack and fields) with the statement added.
+  if (cause instanceof Error) return Object.assign(Object.create(cause) as Error, { query });
+  const bare = new Error(`Failed query: ${query}`);
+  bare.name = "DrizzleQueryError";
+  return bare;
+}

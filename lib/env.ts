@@ -6,29 +6,47 @@ export const DEVELOPMENT_AUTH_SECRET = "development-only-secret-never-use-in-pro
 export const AUTH_SECRET_MIN_LENGTH = 32;
 const DEFAULT_PGLITE_DATA_DIR = ".data/pglite";
 const CREDENTIALS_PASSWORD_MIN_LENGTH = 12;
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
 // Keys fetched over plain HTTP could be swapped by anyone on the path, and with them every identity.
 function isTrustworthyKeyUrl(value: string): boolean {
   const url = new URL(value);
-  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-  return url.protocol === "https:" || (url.protocol === "http:" && loopback);
+  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
 }
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 
+const postgresUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string")
+    .refine((value) => URL.canParse(value), "is not a valid URL")
+    .optional(),
+);
+
 const rawEnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   VERCEL: z.preprocess(emptyAsUndefined, z.string().optional()),
-  DATABASE_URL: z.preprocess(
+  DATABASE_URL: postgresUrl,
+  // The direct (non-pooled) URL, for migrations: the name Neon's Vercel integration gives it.
+  DATABASE_URL_UNPOOLED: postgresUrl,
+  DATABASE_DRIVER: z.preprocess(emptyAsUndefined, z.enum(["pg", "neon"]).optional()),
+  DATABASE_POOL_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100).default(10)),
+  DATABASE_WS_PROXY: z.preprocess(
     emptyAsUndefined,
     z
       .string()
-      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string")
+      .regex(/^wss?:\/\//, "must be a ws:// or wss:// URL")
       .refine((value) => URL.canParse(value), "is not a valid URL")
+      .refine(
+        (value) => value.startsWith("wss://") || LOOPBACK_HOSTS.has(new URL(value).hostname),
+        "must use wss:// unless the proxy is on this machine (127.0.0.1, localhost, ::1)",
+      )
       .optional(),
   ),
-  DATABASE_DRIVER: z.preprocess(emptyAsUndefined, z.enum(["pg", "neon"]).optional()),
-  DATABASE_POOL_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100).default(10)),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default("info")),
   PGLITE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_PGLITE_DATA_DIR)),
   AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
   BENCH_FLOOR_ROUTE: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("0")),
@@ -59,8 +77,8 @@ const rawEnvSchema = z.object({
 
 export type DatabaseConfig =
   | { driver: "pglite"; dataDir: string }
-  | { driver: "pg"; url: string; poolMax: number }
-  | { driver: "neon"; url: string; poolMax: number };
+  | { driver: "pg"; url: string; migrationUrl: string; poolMax: number }
+  | { driver: "neon"; url: string; migrationUrl: string; poolMax: number; wsProxy?: string };
 
 export interface NextAuthConfig {
   /** Cookies marked Secure (and `__Secure-` prefixed names): NEXTAUTH_URL is https, or on Vercel. */
@@ -89,17 +107,13 @@ export interface Env {
   auth: AuthConfig;
   /** The key list cursors are signed with: CURSOR_SECRET, else AUTH_SECRET (or the development secret). */
   cursorSecret: string;
+  logLevel: (typeof LOG_LEVELS)[number];
   /** Serve /api/bench/floor, the benchmark's do-nothing route (off unless BENCH_FLOOR_ROUTE=1). */
   benchFloorRoute: boolean;
 }
 
 export class ConfigurationError extends Error {
   readonly code = "configuration_error";
-}
-
-function isNeonHost(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === "neon.tech" || host.endsWith(".neon.tech");
 }
 
 function resolveDataDir(dataDir: string): string {
@@ -125,6 +139,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (raw.DATABASE_DRIVER && !raw.DATABASE_URL) {
     problems.push(`  - DATABASE_URL: is required when DATABASE_DRIVER=${raw.DATABASE_DRIVER}`);
   }
+  if (raw.DATABASE_URL_UNPOOLED && !raw.DATABASE_URL) {
+    problems.push("  - DATABASE_URL_UNPOOLED: is only used beside DATABASE_URL (for migrations); set DATABASE_URL too");
+  }
+  if (raw.DATABASE_WS_PROXY && raw.DATABASE_DRIVER !== "neon") {
+    problems.push("  - DATABASE_WS_PROXY: is only used by the Neon driver; set DATABASE_DRIVER=neon as well");
+  }
   if (production && raw.AUTH_SECRET === undefined && raw.AUTH_JWKS_URL === undefined) {
     problems.push(
       `  - AUTH_SECRET: must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production ` +
@@ -149,10 +169,16 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   let database: DatabaseConfig;
   if (!raw.DATABASE_URL) {
     database = { driver: "pglite", dataDir: resolveDataDir(raw.PGLITE_DATA_DIR) };
-  } else if (raw.DATABASE_DRIVER === "neon" || (raw.DATABASE_DRIVER === undefined && isNeonHost(raw.DATABASE_URL))) {
-    database = { driver: "neon", url: raw.DATABASE_URL, poolMax: raw.DATABASE_POOL_MAX };
   } else {
-    database = { driver: "pg", url: raw.DATABASE_URL, poolMax: raw.DATABASE_POOL_MAX };
+    const server = {
+      url: raw.DATABASE_URL,
+      migrationUrl: raw.DATABASE_URL_UNPOOLED ?? raw.DATABASE_URL,
+      poolMax: raw.DATABASE_POOL_MAX,
+    };
+    database =
+      raw.DATABASE_DRIVER === "neon"
+        ? { driver: "neon", ...server, ...(raw.DATABASE_WS_PROXY ? { wsProxy: raw.DATABASE_WS_PROXY } : {}) }
+        : { driver: "pg", ...server };
   }
 
   const secret = raw.AUTH_SECRET ?? (production ? undefined : DEVELOPMENT_AUTH_SECRET);
@@ -174,6 +200,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     database,
     auth,
     cursorSecret: raw.CURSOR_SECRET ?? secret ?? DEVELOPMENT_AUTH_SECRET,
+    logLevel: raw.LOG_LEVEL,
     benchFloorRoute: raw.BENCH_FLOOR_ROUTE === "1",
   };
 }

@@ -111,7 +111,8 @@ export function createBaselineServer(): http.Server {
   return http.createServer((request, response) => {
     handle(request)
       .catch((error: unknown): Reply => {
-        const failure = error instanceof ApiError ? error : toApiError(error, (unexpected) => console.error(unexpected));
+        const failure = toApiError(error);
+        if (failure.status >= 500 && !(error instanceof ApiError)) console.error(error);
         return { status: failure.status, body: errorBody(failure), headers: failure.headers };
       })
       .then(({ status, body, headers }) => {

@@ -81,8 +81,8 @@ function fromServiceError(error: unknown): ApiError | undefined {
   return undefined;
 }
 
-/** Every failure, known or not, as the ApiError the client will see. Unexpected ones are reported to `onUnexpected`. */
-export function toApiError(error: unknown, onUnexpected: (error: unknown) => void): ApiError {
+/** Every failure, known or not, as the ApiError the client will see: never the failure's own message. */
+export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   const serviceError = fromServiceError(error);
   if (serviceError) return serviceError;
@@ -90,7 +90,6 @@ export function toApiError(error: unknown, onUnexpected: (error: unknown) => voi
   if (isInvalidInputError(error)) {
     return validationError([{ path: "body", message: "breaks a rule the database enforces" }]);
   }
-  onUnexpected(error);
   return internalError();
 }
 

@@ -1,4 +1,5 @@
 import { resolveSession, type SessionUser } from "../auth/session";
+import { getLogger } from "../logger";
 import { TaskId } from "../schemas/tasks";
 import {
   ApiError,
@@ -11,7 +12,8 @@ import {
   unauthenticated,
 } from "./errors";
 
-// The one wrapper every API handler goes through: request id, session, path user, error mapping, common headers.
+// The one wrapper every API handler goes through: request id, session, path user, error mapping, common headers, and
+// one log line per request.
 
 type RouteParams = Record<string, string | string[] | undefined>;
 /** The second argument Next.js passes to a route handler. */
@@ -27,6 +29,8 @@ export interface ApiRequest<Params extends RouteParams> {
   request: Request;
   params: Params;
   requestId: string;
+  /** What the request's log line says beyond the response, filled in as it becomes known. */
+  logFields: { userId?: string };
 }
 export interface UserRequest<Params extends RouteParams> extends ApiRequest<Params> {
   user: SessionUser;
@@ -50,16 +54,59 @@ function withCommonHeaders(response: Response, requestId: string): Response {
   return response;
 }
 
-function logUnexpected(request: Request, requestId: string, error: unknown): void {
-  console.error(
-    JSON.stringify({
-      level: "error",
-      requestId,
-      method: request.method,
-      path: new URL(request.url).pathname,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    }),
-  );
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * The route Next.js matched, such as `/api/[userId]/tasks/[taskId]`, rebuilt from the path and its params (Next.js
+ * fills them in path order): it groups the log lines of one route and keeps user ids out of that field.
+ */
+export function routeOf(pathname: string, params: RouteParams): string {
+  const segments = pathname.split("/");
+  let from = 1;
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    for (let at = from; at + values.length <= segments.length; at++) {
+      if (values.every((expected, offset) => decodedSegment(segments[at + offset] ?? "") === expected)) {
+        segments.splice(at, values.length, Array.isArray(value) ? `[...${name}]` : `[${name}]`);
+        from = at + 1;
+        break;
+      }
+    }
+  }
+  return segments.join("/");
+}
+
+interface RequestOutcome {
+  route: string;
+  status: number;
+  userId?: string;
+  code?: string;
+  /** What was thrown, for a 5xx that was not an ApiError: a bug, or the database failing. */
+  err?: unknown;
+}
+
+function logRequest(request: Request, requestId: string, startedAt: number, outcome: RequestOutcome): void {
+  const line = {
+    requestId,
+    method: request.method,
+    route: outcome.route,
+    status: outcome.status,
+    durationMs: Math.round(performance.now() - startedAt),
+    userId: outcome.userId,
+    code: outcome.code,
+    err: outcome.err,
+  };
+  const logger = getLogger();
+  if (outcome.status >= 500 && outcome.code === "internal_error") logger.error(line, "request failed");
+  else if (outcome.status >= 500) logger.warn(line, "request failed");
+  else logger.info(line, "request");
 }
 
 export function errorResponse(error: ApiError): Response {
@@ -79,13 +126,24 @@ export function apiRoute<Params extends RouteParams = RouteParams>(
   handler: (request: ApiRequest<Params>) => Promise<Response>,
 ): RouteHandler<Params> {
   return async (request, context) => {
+    const startedAt = performance.now();
     const requestId = requestIdOf(request);
+    const logFields: ApiRequest<Params>["logFields"] = {};
+    let params: RouteParams = {};
     let response: Response;
+    let failure: Pick<RequestOutcome, "code" | "err"> = {};
     try {
-      response = await handler({ request, params: await context.params, requestId });
+      // Next.js passes no params at all to a route without dynamic segments.
+      params = (await context.params) ?? {};
+      response = await handler({ request, params: params as Params, requestId, logFields });
     } catch (error) {
-      response = errorResponse(toApiError(error, (unexpected) => logUnexpected(request, requestId, unexpected)));
+      const apiError = toApiError(error);
+      // A server-side failure that came from below (a bug, the database) is logged with what was thrown.
+      failure = { code: apiError.code, err: apiError.status >= 500 && !(error instanceof ApiError) ? error : undefined };
+      response = errorResponse(apiError);
     }
+    const route = routeOf(new URL(request.url).pathname, params);
+    logRequest(request, requestId, startedAt, { route, status: response.status, ...logFields, ...failure });
     return withCommonHeaders(response, requestId);
   };
 }
@@ -97,6 +155,7 @@ export function userRoute<Params extends RouteParams & { userId: string }>(
   return apiRoute<Params>(async (apiRequest) => {
     const user = await resolveSession(apiRequest.request);
     if (!user) throw unauthenticated();
+    apiRequest.logFields.userId = user.id;
     if (apiRequest.params.userId !== user.id) throw forbidden();
     return handler({ ...apiRequest, user });
   });

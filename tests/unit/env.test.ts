@@ -14,18 +14,56 @@ describe("parseEnv", () => {
         nextAuth: { secureCookies: false, credentials: { password: null } },
       },
       cursorSecret: DEVELOPMENT_AUTH_SECRET,
+      logLevel: "info",
       benchFloorRoute: false,
     });
   });
 
-  it("picks node-postgres for a plain URL and Neon for a neon.tech host or DATABASE_DRIVER=neon", () => {
+  it("uses node-postgres for every URL, Neon's included, and the Neon driver only when asked", () => {
     expect(parseEnv({ DATABASE_URL: "postgres://u@localhost/db" }).database.driver).toBe("pg");
-    expect(parseEnv({ DATABASE_URL: "postgresql://u:p@ep-x-123.eu-central-1.aws.neon.tech/db" }).database.driver).toBe(
-      "neon",
+    const pooled = "postgresql://u:p@ep-x-123-pooler.eu-central-1.aws.neon.tech/db";
+    expect(parseEnv({ DATABASE_URL: pooled }).database).toEqual({ driver: "pg", url: pooled, migrationUrl: pooled, poolMax: 10 });
+    expect(parseEnv({ DATABASE_URL: pooled, DATABASE_DRIVER: "neon" }).database).toEqual({
+      driver: "neon",
+      url: pooled,
+      migrationUrl: pooled,
+      poolMax: 10,
+    });
+  });
+
+  it("migrates over DATABASE_URL_UNPOOLED when it is set, as Neon's Vercel integration does", () => {
+    const pooled = "postgresql://u:p@ep-x-123-pooler.eu-central-1.aws.neon.tech/db";
+    const direct = "postgresql://u:p@ep-x-123.eu-central-1.aws.neon.tech/db";
+    expect(parseEnv({ DATABASE_URL: pooled, DATABASE_URL_UNPOOLED: direct }).database).toMatchObject({
+      url: pooled,
+      migrationUrl: direct,
+    });
+    expect(() => parseEnv({ DATABASE_URL_UNPOOLED: direct })).toThrow(/DATABASE_URL_UNPOOLED: is only used beside DATABASE_URL/);
+  });
+
+  it("takes a WebSocket proxy for the Neon driver: any wss://, ws:// only on this machine", () => {
+    const neon = { DATABASE_URL: "postgres://localhost/db", DATABASE_DRIVER: "neon" };
+    expect(parseEnv({ ...neon, DATABASE_WS_PROXY: "ws://127.0.0.1:3204/v2" }).database).toMatchObject({
+      driver: "neon",
+      wsProxy: "ws://127.0.0.1:3204/v2",
+    });
+    expect(parseEnv({ ...neon, DATABASE_WS_PROXY: "wss://proxy.example.com" }).database).toMatchObject({
+      wsProxy: "wss://proxy.example.com",
+    });
+    expect(() => parseEnv({ ...neon, DATABASE_WS_PROXY: "ws://proxy.example.com" })).toThrow(
+      /DATABASE_WS_PROXY: must use wss:\/\/ unless the proxy is on this machine/,
     );
-    expect(parseEnv({ DATABASE_URL: "postgres://localhost/db", DATABASE_DRIVER: "neon" }).database.driver).toBe("neon");
-    expect(parseEnv({ DATABASE_URL: "postgres://x.neon.tech/db", DATABASE_DRIVER: "pg" }).database.driver).toBe("pg");
-    expect(parseEnv({ DATABASE_URL: "postgres://evilneon.tech/db" }).database.driver).toBe("pg");
+    expect(() => parseEnv({ ...neon, DATABASE_WS_PROXY: "http://127.0.0.1" })).toThrow(
+      /DATABASE_WS_PROXY: must be a ws:\/\/ or wss:\/\/ URL/,
+    );
+    expect(() => parseEnv({ DATABASE_URL: "postgres://localhost/db", DATABASE_WS_PROXY: "ws://localhost:1" })).toThrow(
+      /DATABASE_WS_PROXY: is only used by the Neon driver/,
+    );
+  });
+
+  it("takes a log level", () => {
+    expect(parseEnv({ LOG_LEVEL: "warn" }).logLevel).toBe("warn");
+    expect(() => parseEnv({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
   });
 
   it("refuses to start in production with neither an AUTH_SECRET of 32 characters nor AUTH_JWKS_URL", () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiError, errorBody, toApiError } from "@/lib/http/errors";
 
 class FakeDrizzleQueryError extends Error {
@@ -12,7 +12,7 @@ const withCode = (message: string, code: string) => Object.assign(new Error(mess
 describe("toApiError", () => {
   it("passes ApiErrors through unchanged", () => {
     const error = new ApiError("forbidden", "nope");
-    expect(toApiError(error, vi.fn())).toBe(error);
+    expect(toApiError(error)).toBe(error);
   });
 
   it.each([
@@ -22,25 +22,20 @@ describe("toApiError", () => {
     ["a connection exception", withCode("connection failure", "08006")],
     ["a dropped connection", new Error("Connection terminated unexpectedly")],
   ])("answers 503 with Retry-After for %s, even wrapped by drizzle", (_label, cause) => {
-    const onUnexpected = vi.fn();
-    const error = toApiError(new FakeDrizzleQueryError(cause), onUnexpected);
+    const error = toApiError(new FakeDrizzleQueryError(cause));
     expect(error.status).toBe(503);
     expect(error.code).toBe("service_unavailable");
     expect(error.headers).toEqual({ "Retry-After": "5" });
-    expect(onUnexpected).not.toHaveBeenCalled();
   });
 
   it("answers 400 when the database itself refuses the input", () => {
-    const error = toApiError(new FakeDrizzleQueryError(withCode("violates check", "23514")), vi.fn());
+    const error = toApiError(new FakeDrizzleQueryError(withCode("violates check", "23514")));
     expect(error.status).toBe(400);
     expect(error.code).toBe("validation_error");
   });
 
-  it("answers 500 without internals for anything else, and reports the original", () => {
-    const onUnexpected = vi.fn();
-    const original = new FakeDrizzleQueryError(withCode('relation "tasks" does not exist', "42P01"));
-    const error = toApiError(original, onUnexpected);
+  it("answers 500 without internals for anything else", () => {
+    const error = toApiError(new FakeDrizzleQueryError(withCode('relation "tasks" does not exist', "42P01")));
     expect(errorBody(error)).toEqual({ error: "an unexpected error occurred", code: "internal_error" });
-    expect(onUnexpected).toHaveBeenCalledWith(original);
   });
 });
