@@ -2,6 +2,8 @@
 // 1 connection for latency with sub-millisecond resolution (autocannon's histogram counts whole milliseconds).
 import http from "node:http";
 import autocannon from "autocannon";
+import pg from "pg";
+import { signSessionToken } from "../lib/auth/tokens";
 import { percentile } from "./support";
 
 export interface Fixture {
@@ -28,6 +30,31 @@ export interface Measurement {
   /** CPU microseconds per request, in the server's processes and in PostgreSQL's. */
   serverCpuMicros?: number;
   databaseCpuMicros?: number;
+}
+
+/** Seeds users × tasks into a migrated database and returns them with a valid token for each user. */
+export async function seedFixture(databaseUrl: string, users: number, tasksPerUser: number): Promise<Fixture> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(`insert into users (id) select 'bench-' || u from generate_series(1, ${users}) as u`);
+  const seeded = await client.query<{ user_id: string; ids: number[] }>(`
+    with inserted as (
+      insert into tasks (user_id, title, completed)
+      select 'bench-' || u, 'task ' || t, t % 2 = 0
+      from generate_series(1, ${users}) as u, generate_series(1, ${tasksPerUser}) as t
+      returning user_id, id)
+    select user_id, array_agg(id) as ids from inserted group by user_id`);
+  await client.query("vacuum analyze");
+  await client.end();
+  return {
+    users: await Promise.all(
+      seeded.rows.map(async (row) => ({
+        id: row.user_id,
+        authorization: `Bearer ${await signSessionToken({ id: row.user_id }, { expiresInSeconds: 3600 })}`,
+        taskIds: row.ids,
+      })),
+    ),
+  };
 }
 
 const pickFrom = <T>(items: T[], random: () => number): T => items[Math.floor(random() * items.length)]!;

@@ -3,9 +3,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
-import { signSessionToken } from "../lib/auth/tokens";
-import { floorScenario, latency, scenarios, throughput, type Fixture, type Measurement, type Scenario } from "./load";
+import { floorScenario, latency, scenarios, seedFixture, throughput, type Fixture, type Measurement, type Scenario } from "./load";
 import { benchDatabase, cpuUsage, machine, startServer, type RunningServer } from "./support";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -123,26 +121,7 @@ const { migrateDatabase, closeDatabase } = await import("../db/client");
 await migrateDatabase();
 await closeDatabase();
 
-const client = new pg.Client({ connectionString: database.url });
-await client.connect();
-await client.query(`insert into users (id) select 'bench-' || u from generate_series(1, ${USERS}) as u`);
-const seeded = await client.query<{ user_id: string; ids: number[] }>(`
-  with inserted as (
-    insert into tasks (user_id, title, completed)
-    select 'bench-' || u, 'task ' || t, t % 2 = 0 from generate_series(1, ${USERS}) as u, generate_series(1, ${TASKS_PER_USER}) as t
-    returning user_id, id)
-  select user_id, array_agg(id) as ids from inserted group by user_id`);
-await client.query("vacuum analyze");
-await client.end();
-const fixture: Fixture = {
-  users: await Promise.all(
-    seeded.rows.map(async (row) => ({
-      id: row.user_id,
-      authorization: `Bearer ${await signSessionToken({ id: row.user_id }, { expiresInSeconds: 3600 })}`,
-      taskIds: row.ids,
-    })),
-  ),
-};
+const fixture = await seedFixture(database.url, USERS, TASKS_PER_USER);
 
 // BENCH_ONLY=get,list and BENCH_LEVELS=32 narrow a run while profiling; BENCH_QUICK=1 skips the baseline and start-up.
 const workload = scenarios(fixture);

@@ -34,9 +34,11 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-export async function startServer(port: number, env: Record<string, string>): Promise<RunningServer> {
-  if (!existsSync(".next/BUILD_ID")) throw new Error("no production build: run `npx next build` first");
+/** `next start` of the build in `directory` (this checkout by default). */
+export async function startServer(port: number, env: Record<string, string>, directory = "."): Promise<RunningServer> {
+  if (!existsSync(`${directory}/.next/BUILD_ID`)) throw new Error(`no production build in ${directory}: run \`npx next build\``);
   const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], {
+    cwd: directory,
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },
     detached: true,
     stdio: ["ignore", "ignore", "inherit"],

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, pgTable, text, timestamp, varchar } from "drizzle-orm/pg-core";
 import { DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH } from "../lib/schemas/limits";
+import { isoTimestamp } from "./timestamps";
 
 // Property names match the API's JSON fields, so a row is a Task without a mapping layer.
 export const users = pgTable("users", {
@@ -19,8 +20,8 @@ export const tasks = pgTable(
     title: varchar("title", { length: TITLE_MAX_LENGTH }).notNull(),
     description: text("description"),
     completed: boolean("completed").notNull().default(false),
-    created_at: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    updated_at: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    created_at: isoTimestamp("created_at").notNull().default(sql`now()`),
+    updated_at: isoTimestamp("updated_at").notNull().default(sql`now()`),
   },
   (table) => [
     // char_length counts code points, as the API does; the API trims titles, so a blank one cannot pass either.

@@ -4,6 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolveSession } from "../../lib/auth/session";
+import { getLogger } from "../../lib/logger";
 import {
   ApiError,
   errorBody,
@@ -76,7 +77,7 @@ async function handle(request: http.IncomingMessage): Promise<Reply> {
   if (!user) throw unauthenticated();
   if (decodeURIComponent(rawUserId!) !== user.id) throw forbidden();
 
-  const withEtag = (task: { updated_at: Date }, status = 200, headers: Record<string, string> = {}): Reply => ({
+  const withEtag = (task: { updated_at: string }, status = 200, headers: Record<string, string> = {}): Reply => ({
     status,
     body: task,
     headers: { ...headers, ETag: `"${taskVersion(task)}"` },
@@ -109,6 +110,7 @@ async function handle(request: http.IncomingMessage): Promise<Reply> {
 
 export function createBaselineServer(): http.Server {
   return http.createServer((request, response) => {
+    const startedAt = performance.now();
     handle(request)
       .catch((error: unknown): Reply => {
         const failure = toApiError(error);
@@ -122,6 +124,11 @@ export function createBaselineServer(): http.Server {
           "Cache-Control": "no-store",
         });
         response.end(body === undefined ? undefined : JSON.stringify(body));
+        // The same one line per request the app writes, so that logging is not counted as the framework's cost.
+        getLogger().info(
+          { method: request.method, path: request.url, status, durationMs: Math.round(performance.now() - startedAt) },
+          "request",
+        );
       });
   });
 }

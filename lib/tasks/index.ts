@@ -27,11 +27,13 @@ export class VersionMismatchError extends Error {
  * The task's version: changes whenever the task does, since every change moves updated_at by at least a millisecond
  * (see the migration 0003_millisecond_timestamps).
  */
-export const taskVersion = (task: Pick<Task, "updated_at">): string => task.updated_at.getTime().toString(36);
+export const taskVersion = (task: Pick<Task, "updated_at">): string => Date.parse(task.updated_at).toString(36);
 
 const VERSION = /^[0-9a-z]{1,11}$/;
-function versionTimes(versions: readonly string[]): Date[] {
-  return versions.filter((version) => VERSION.test(version)).map((version) => new Date(parseInt(version, 36)));
+function versionTimes(versions: readonly string[]): string[] {
+  return versions
+    .filter((version) => VERSION.test(version))
+    .map((version) => new Date(parseInt(version, 36)).toISOString());
 }
 
 const ownedBy = (ownerId: string, taskId: number) => and(eq(tasks.user_id, ownerId), eq(tasks.id, taskId));
@@ -39,7 +41,7 @@ const ownedBy = (ownerId: string, taskId: number) => and(eq(tasks.user_id, owner
 const escapeLikePattern = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
 function positionOf(task: Task, sort: TaskListQuery["sort"]): CursorPosition {
-  return { value: sort === "title" ? task.title : task[sort].getTime(), id: task.id };
+  return { value: sort === "title" ? task.title : Date.parse(task[sort]), id: task.id };
 }
 
 export interface TaskPage {

@@ -46,7 +46,7 @@ async function pageThrough(as: Actor, query: string, between?: (page: number) =>
 
 async function seed(
   userId: string,
-  rows: { title: string; description?: string | null; completed?: boolean; created_at?: Date; updated_at?: Date }[],
+  rows: { title: string; description?: string | null; completed?: boolean; created_at?: string; updated_at?: string }[],
 ) {
   const db = await getDatabase();
   await db.insert(users).values({ id: userId }).onConflictDoNothing();
@@ -89,7 +89,7 @@ describe("list parameters", () => {
 
   it("sorts by created_at, updated_at or title in either order, ties broken by id", async () => {
     const alice = await actor();
-    const at = (minute: number) => new Date(Date.UTC(2030, 0, 1, 0, minute));
+    const at = (minute: number) => new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString();
     const seeded = await seed(alice.id, [
       { title: "b", created_at: at(1), updated_at: at(9) },
       { title: "a", created_at: at(2), updated_at: at(8) },
@@ -208,8 +208,8 @@ describe("keyset paging", () => {
           return {
             title: pick(random, titles),
             completed: random() < 0.4,
-            created_at: new Date(created),
-            updated_at: new Date(created + integerBetween(random, 0, 5) * 1000),
+            created_at: new Date(created).toISOString(),
+            updated_at: new Date(created + integerBetween(random, 0, 5) * 1000).toISOString(),
           };
         }),
       );
@@ -241,7 +241,7 @@ describe("keyset paging", () => {
     const token = alice.token;
     const initial = await seed(
       alice.id,
-      Array.from({ length: 60 }, (_, i) => ({ title: `stable ${i}`, created_at: new Date(Date.UTC(2030, 0, 1, 0, 0, i % 7)) })),
+      Array.from({ length: 60 }, (_, i) => ({ title: `stable ${i}`, created_at: new Date(Date.UTC(2030, 0, 1, 0, 0, i % 7)).toISOString() })),
     );
     const db = await getDatabase();
     const doomed = new Set(initial.filter((_, i) => i % 5 === 0).map((task) => task.id));

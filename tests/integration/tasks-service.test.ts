@@ -51,7 +51,7 @@ describe("lib/tasks", () => {
     await createTask(alice, { title: "seed" });
     const inserted = await db
       .insert(tasks)
-      .values([1, 2, 3].map((n) => ({ user_id: alice.id, title: `same ${n}`, created_at: new Date("2030-01-01T00:00:00Z") })))
+      .values([1, 2, 3].map((n) => ({ user_id: alice.id, title: `same ${n}`, created_at: "2030-01-01T00:00:00.000Z" })))
       .returning({ id: tasks.id });
     const listed = (await listAll(alice.id, { status: "all" })).slice(0, 3).map((task) => task.id);
     expect(listed).toEqual(inserted.map((row) => row.id).sort((a, b) => b - a));
@@ -74,7 +74,7 @@ describe("lib/tasks", () => {
     const updated = await updateTask(alice.id, task.id, { title: "final" });
     expect(updated).toMatchObject({ title: "final", description: "keep me", completed: false });
     expect(updated!.created_at).toEqual(task.created_at);
-    expect(updated!.updated_at.getTime()).toBeGreaterThanOrEqual(task.updated_at.getTime());
+    expect(Date.parse(updated!.updated_at)).toBeGreaterThan(Date.parse(task.updated_at));
     const cleared = await updateTask(alice.id, task.id, { description: null });
     expect(cleared!.description).toBeNull();
   });
@@ -132,11 +132,11 @@ describe("the database enforces what the API validates, whoever writes", () => {
     const db = await getDatabase();
     const [row] = await db
       .update(tasks)
-      .set({ title: "changed by hand", created_at: new Date("2000-01-01T00:00:00Z") })
+      .set({ title: "changed by hand", created_at: "2000-01-01T00:00:00.000Z" })
       .where(sql`${tasks.id} = ${task.id}`)
       .returning();
     expect(row!.created_at).toEqual(task.created_at);
-    expect(row!.updated_at.getTime()).toBeGreaterThanOrEqual(task.updated_at.getTime());
+    expect(Date.parse(row!.updated_at)).toBeGreaterThan(Date.parse(task.updated_at));
     const [micros] = await db
       .select({ moved: sql<boolean>`${tasks.updated_at} > ${tasks.created_at}` })
       .from(tasks)
