@@ -15,7 +15,7 @@ import {
   type IssuerKey,
 } from "./support/issuer-keys";
 import { JwksServer } from "./support/jwks-server";
-import { startNextServer, type NextServer } from "./support/next-server";
+import { startNextServer, type NextServer } from "./next-server";
 
 // An API of its own, whose JWKS this test hangs, serves, rotates and takes down, in that order, counting every fetch.
 // The waits are the API's real fetch interval: the steps only make sense one after the other.
@@ -44,7 +44,7 @@ test.beforeAll(async () => {
   const database: Record<string, string> = process.env.TEST_DATABASE_URL
     ? { DATABASE_URL: process.env.TEST_DATABASE_URL }
     : { PGLITE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "todo-e2e-lifecycle-")) };
-  server = await startNextServer(LIFECYCLE_API_PORT, {
+  server = startNextServer(LIFECYCLE_API_PORT, {
     AUTH_SECRET: process.env.AUTH_SECRET!,
     AUTH_JWKS_URL: jwks.url,
     // The same issuer and audience as the main API's, which the tests' tokens carry; only the JWKS differs.
@@ -52,7 +52,7 @@ test.beforeAll(async () => {
     AUTH_AUDIENCE: TEST_AUDIENCE,
     ...database,
   });
-  expect(server.answered, server.output()).toBe(true);
+  expect(await server.answering("/api/nothing"), server.output()).toBeDefined();
 });
 
 test.afterAll(async () => {

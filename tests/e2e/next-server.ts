@@ -10,13 +10,16 @@ export interface NextServer {
   logLines(): Record<string, unknown>[];
   /** Resolves with the exit code once the server has exited (after stop(), or by itself). */
   exited: Promise<number | null>;
-  /** Resolves true once the server answers `path` with any status, false if it exits or `timeoutMs` passes first. */
-  answering(path?: string, timeoutMs?: number): Promise<boolean>;
+  /**
+   * Resolves with the server's first answer to `path` (any status), or undefined if it exits or `timeoutMs` passes
+   * first. instrumentation.register runs before the first request is served, so an answer means start-up checks passed.
+   */
+  answering(path?: string, timeoutMs?: number): Promise<Response | undefined>;
   stop(): Promise<void>;
 }
 
 export function startNextServer(port: number, env: Record<string, string>): NextServer {
-  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], {
+  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)], {
     env: { PATH: process.env.PATH ?? "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -39,14 +42,11 @@ export function startNextServer(port: number, env: Record<string, string>): Next
     async answering(path = "/api/health", timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (child.exitCode === null && Date.now() < deadline) {
-        const answered = await fetch(`${url}${path}`).then(
-          () => true,
-          () => false,
-        );
-        if (answered) return true;
+        const answer = await fetch(`${url}${path}`).catch(() => undefined);
+        if (answer) return answer;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      return false;
+      return undefined;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

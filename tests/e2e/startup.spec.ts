@@ -5,7 +5,7 @@ import { expect, fetchedExchange, test, type CheckContract } from "./fixtures";
 import { signSessionToken } from "../../lib/auth/tokens";
 import { loopback, STARTUP_PORT } from "./ports";
 import { claimsFor, issuerKeys, signWith } from "./support/issuer-keys";
-import { startNextServer } from "./support/next-server";
+import { startNextServer } from "./next-server";
 
 test.describe.configure({ mode: "serial" });
 
@@ -14,11 +14,11 @@ async function startServer(
   env: Record<string, string>,
   checkContract: CheckContract,
 ): Promise<{ exitCode: number | null; output: string }> {
-  const server = await startNextServer(STARTUP_PORT, env);
-  const answer = server.firstAnswer;
-  if (answer) checkContract(await fetchedExchange("GET", answer.url, answer.response));
-  const exitCode = await server.stop();
-  return { exitCode: server.answered ? null : exitCode, output: server.output() };
+  const server = startNextServer(STARTUP_PORT, env);
+  const answer = await server.answering("/api/nothing");
+  if (answer) checkContract(await fetchedExchange("GET", `${server.url}/api/nothing`, answer));
+  await server.stop();
+  return { exitCode: answer ? null : await server.exited, output: server.output() };
 }
 
 test("refuses to start in production without an AUTH_SECRET of 32 characters", async ({ checkContract }) => {
@@ -82,9 +82,9 @@ test("warns that the credentials sign-in is on in production when AUTH_CREDENTIA
 
 test("with AUTH_SECRET alone: HS256 tokens work, and EdDSA tokens are refused", async ({ checkContract }) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "todo-startup-"));
-  const server = await startNextServer(STARTUP_PORT, { AUTH_SECRET: process.env.AUTH_SECRET!, PGLITE_DATA_DIR: dataDir });
+  const server = startNextServer(STARTUP_PORT, { AUTH_SECRET: process.env.AUTH_SECRET!, PGLITE_DATA_DIR: dataDir });
   try {
-    expect(server.answered, server.output()).toBe(true);
+    expect(await server.answering("/api/nothing"), server.output()).toBeDefined();
     const url = `${loopback(STARTUP_PORT)}/api/solo/tasks`;
     const hs256 = await fetch(url, { headers: { authorization: `Bearer ${await signSessionToken({ id: "solo" })}` } });
     expect(hs256.status).toBe(200);
