@@ -128,37 +128,30 @@ const workload = scenarios(fixture);
 const names = Object.keys(workload).filter((name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(name));
 const levels = (process.env.BENCH_LEVELS ?? "32,1").split(",").map(Number);
 const quick = process.env.BENCH_QUICK === "1";
-const results: Record<string, Record<number, { app: Measurement; baseline?: Measurement }>> = {};
-const floor: Record<number, Measurement> = {};
+const results: Record<string, Record<number, { app: Measurement; floor: Measurement; baseline?: Measurement }>> = {};
 let peakRss = 0;
 let startup: number[] = [];
 
 try {
   const app = await startServer(APP_PORT, { ...env, BENCH_FLOOR_ROUTE: "1" });
+  const baselineServer = quick ? undefined : await startBaseline(env);
   try {
+    // Each scenario is measured right beside its two baselines (floor, app, bare, one after the other), so that the
+    // machine's drift over the minutes of a run does not land in the ratios.
     for (const connections of levels) {
-      floor[connections] = await measure(app.baseUrl, floorScenario, connections, app.process.pid!);
       for (const name of names) {
-        (results[name] ??= {})[connections] = { app: await measure(app.baseUrl, workload[name]!, connections, app.process.pid!) };
-        console.error(`app ${name} c=${connections}: ${results[name]![connections]!.app.requestsPerSecond.toFixed(0)} req/s`);
+        const floor = await measure(app.baseUrl, floorScenario, connections, app.process.pid!);
+        const measured = await measure(app.baseUrl, workload[name]!, connections, app.process.pid!);
+        const baseline = baselineServer
+          ? await measure(`http://127.0.0.1:${BASELINE_PORT}`, workload[name]!, connections, baselineServer.group)
+          : undefined;
+        (results[name] ??= {})[connections] = { app: measured, floor, baseline };
+        console.error(`${name} c=${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, floor ${floor.requestsPerSecond.toFixed(0)}`);
       }
     }
     peakRss = peakRssMiB(app);
   } finally {
     await app.stop();
-  }
-
-  const baselineServer = quick ? undefined : await startBaseline(env);
-  try {
-    for (const connections of levels) {
-      for (const name of names) {
-        if (baselineServer) {
-          const baseUrl = `http://127.0.0.1:${BASELINE_PORT}`;
-          results[name]![connections]!.baseline = await measure(baseUrl, workload[name]!, connections, baselineServer.group);
-        }
-      }
-    }
-  } finally {
     await baselineServer?.stop();
   }
 
@@ -174,23 +167,20 @@ const lines = [
   `# Benchmark — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine()}`,
   "",
   `${USERS} users × ${TASKS_PER_USER} tasks on PostgreSQL, random users with valid tokens, ${SECONDS} s per row after ` +
-    `${WARMUP_SECONDS} s of warm-up. 32 connections: autocannon; 1 connection: a sequential keep-alive client.`,
+    `${WARMUP_SECONDS} s of warm-up. 32 connections: autocannon; 1 connection: a sequential keep-alive client. ` +
+    "Each row's floor and bare baseline were measured right beside it.",
   "",
-  "| scenario | conn. | req/s | p50 ms | p99 ms | errors | non-2xx | floor req/s | vs floor | bare req/s | vs bare | p50 − floor p50 | server CPU µs/req | db CPU µs/req |",
+  "| scenario | conn. | req/s | p50 ms | p99 ms | errors | non-2xx | floor req/s | vs floor | bare req/s | vs bare | p50 − floor p50 | server CPU µs/req (floor) | db CPU µs/req |",
   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 ];
 for (const connections of levels) {
-  const f = floor[connections]!;
-  lines.push(
-    `| floor | ${connections} | ${f.requestsPerSecond.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} | ${f.errors} | ${f.non2xx} | | | | | | ${f.serverCpuMicros!.toFixed(0)} | |`,
-  );
   for (const name of names) {
-    const { app, baseline } = results[name]![connections]!;
+    const { app, floor: f, baseline } = results[name]![connections]!;
     lines.push(
       `| ${name} | ${connections} | ${app.requestsPerSecond.toFixed(0)} | ${app.p50.toFixed(2)} | ${app.p99.toFixed(2)} | ${app.errors} | ${app.non2xx} | ` +
         `${f.requestsPerSecond.toFixed(0)} | ${ratio(app.requestsPerSecond, f.requestsPerSecond)} | ` +
         `${baseline?.requestsPerSecond.toFixed(0) ?? "–"} | ${baseline ? ratio(app.requestsPerSecond, baseline.requestsPerSecond) : "–"} | ` +
-        `${(app.p50 - f.p50).toFixed(2)} | ${app.serverCpuMicros!.toFixed(0)} | ${app.databaseCpuMicros!.toFixed(0)} |`,
+        `${(app.p50 - f.p50).toFixed(2)} | ${app.serverCpuMicros!.toFixed(0)} (${f.serverCpuMicros!.toFixed(0)}) | ${app.databaseCpuMicros!.toFixed(0)} |`,
     );
   }
 }
@@ -205,6 +195,6 @@ const table = lines.join("\n");
 console.log(table);
 writeFileSync(
   "bench/results/bench.json",
-  JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, floor, results, peakRssMiB: peakRss, startupMs: startup, sizes }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, results, peakRssMiB: peakRss, startupMs: startup, sizes }, null, 2),
 );
 writeFileSync("bench/results/bench.md", `${table}\n`);
