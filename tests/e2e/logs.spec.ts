@@ -1,12 +1,14 @@
 import pg from "pg";
 import { createPostgresCluster, postgresBinDir } from "../support/postgres-cluster";
-import { expect, newActor, tasksUrl, test } from "./fixtures";
+import { expect, fetchedExchange, newActor, tasksUrl, test } from "./fixtures";
 import { startNextServer } from "./next-server";
 import { LOGS_TEST_PORTS } from "./ports";
 
 test.skip(!postgresBinDir() && !process.env.CI, "needs PostgreSQL's server binaries (initdb, pg_ctl)");
 
-test("logs one JSON line per request, and an unexpected error's stack under its request id, never to the client", async () => {
+test("logs one JSON line per request, and an unexpected error's stack under its request id, never to the client", async ({
+  checkContract,
+}) => {
   test.setTimeout(90_000);
   const cluster = await createPostgresCluster(LOGS_TEST_PORTS.database);
   const server = startNextServer(LOGS_TEST_PORTS.app, { AUTH_SECRET: process.env.AUTH_SECRET!, DATABASE_URL: cluster.url });
@@ -16,12 +18,15 @@ test("logs one JSON line per request, and an unexpected error's stack under its 
 
     const alice = await newActor("alice");
     const bob = await newActor("bob");
-    const send = (requestId: string, method: string, path: string, headers: Record<string, string> = {}, data?: unknown) =>
-      fetch(`${server.url}${path}`, {
+    const send = async (requestId: string, method: string, path: string, headers: Record<string, string> = {}, data?: unknown) => {
+      const response = await fetch(`${server.url}${path}`, {
         method,
         headers: { ...headers, "x-request-id": requestId, ...(data ? { "content-type": "application/json" } : {}) },
         body: data ? JSON.stringify(data) : undefined,
       });
+      checkContract(await fetchedExchange(method, `${server.url}${path}`, response.clone()));
+      return response;
+    };
 
     expect((await send("log-created", "POST", tasksUrl(alice.id), alice.auth, { title: "visible" })).status).toBe(201);
     expect((await send("log-anonymous", "GET", tasksUrl(alice.id))).status).toBe(401);

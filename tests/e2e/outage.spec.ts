@@ -3,7 +3,7 @@ import pg from "pg";
 import { signSessionToken } from "../../lib/auth/tokens";
 import { createPostgresCluster, postgresBinDir, type Outage, type PostgresCluster } from "../support/postgres-cluster";
 import { startWsRelay, type WsRelay } from "../support/ws-relay";
-import { expect, test } from "./fixtures";
+import { expect, fetchedExchange, test, type CheckContract } from "./fixtures";
 import { startNextServer, type NextServer } from "./next-server";
 import { OUTAGE_TEST_PORTS } from "./ports";
 
@@ -73,6 +73,7 @@ class Client {
   constructor(
     private readonly server: NextServer,
     private readonly label: string,
+    private readonly checkContract: CheckContract,
   ) {}
 
   async send(method: string, path: string, route: string, user: User, body?: unknown) {
@@ -92,8 +93,14 @@ class Client {
       this.problems.push(`${method} ${route} (${requestId}) got no answer: ${String(error)}`);
       return { status: 0, body: undefined, headers: new Headers() };
     }
-    const text = await response.text();
+    const exchange = await fetchedExchange(method, `${this.server.url}${path}`, response);
     const endedAt = performance.now();
+    try {
+      this.checkContract(exchange);
+    } catch (error) {
+      this.problems.push(`${method} ${route} (${requestId}): ${String(error)}`);
+    }
+    const text = exchange.body.toString("utf8");
     let parsed: any;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -322,7 +329,7 @@ test.describe("a database that goes away and comes back", () => {
   test.setTimeout(180_000);
 
   for (const driver of Object.keys(OUTAGE_TEST_PORTS) as Driver[]) {
-    test(`${driver}: 503 within 5 s while down, back within 5 s, no acknowledged write lost, none half-applied`, async ({}, testInfo) => {
+    test(`${driver}: 503 within 5 s while down, back within 5 s, no acknowledged write lost, none half-applied`, async ({ checkContract }, testInfo) => {
       const ports = OUTAGE_TEST_PORTS[driver];
       let cluster: PostgresCluster | undefined;
       let relay: WsRelay | undefined;
@@ -344,7 +351,7 @@ test.describe("a database that goes away and comes back", () => {
         server = startNextServer(ports.app, env);
         expect(await server.answering(), server.output()).toBeDefined();
 
-        const client = new Client(server, `outage-${driver}`);
+        const client = new Client(server, `outage-${driver}`, checkContract);
         const writers = await Promise.all(
           Array.from({ length: WRITERS }, async (_, index) => new Writer(client, await newUser(`writer${index}`))),
         );
