@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, inArray, not, type SQL } from "drizzle-orm";
-import { getDatabase } from "../../db/client";
+import { getDatabase, type Database } from "../../db/client";
 import { isForeignKeyViolation } from "../../db/errors";
 import { tasks, type TaskRow } from "../../db/schema";
 import type { SessionUser } from "../auth/tokens";
@@ -13,7 +13,6 @@ import { statementsFor, type UpdatableField } from "./statements";
 // Nothing here knows about HTTP; "not found" is `undefined` (or `false`), whatever the reason.
 
 export type Task = TaskRow;
-export { InvalidCursorError } from "./cursor";
 
 /** A write whose expected versions no longer include the task's current one: someone else changed it first. */
 export class VersionMismatchError extends Error {
@@ -100,6 +99,17 @@ export async function createTask(owner: SessionUser, input: TaskCreate): Promise
   }
 }
 
+/**
+ * The two halves of a conditional write, for one statement: `target` finds the owner's task whatever its version (so a
+ * missing task is a 404, not a 412), and `stillCurrent` is the write's WHERE, true only at one of the expected versions.
+ */
+function versionCheck(db: Database, ownerId: string, taskId: number, expectedVersions: readonly string[]) {
+  return {
+    target: db.$with("target").as(db.select({ id: tasks.id }).from(tasks).where(ownedBy(ownerId, taskId))),
+    stillCurrent: and(ownedBy(ownerId, taskId), inArray(tasks.updated_at, versionTimes(expectedVersions))),
+  };
+}
+
 type TaskChanges = Partial<Pick<Task, UpdatableField>>;
 
 /**
@@ -113,14 +123,8 @@ async function writeTaskIfCurrent(
   expectedVersions: readonly string[],
 ): Promise<Task | undefined> {
   const db = await getDatabase();
-  const target = db.$with("target").as(db.select({ id: tasks.id }).from(tasks).where(ownedBy(ownerId, taskId)));
-  const written = db.$with("written").as(
-    db
-      .update(tasks)
-      .set(changes)
-      .where(and(ownedBy(ownerId, taskId), inArray(tasks.updated_at, versionTimes(expectedVersions))))
-      .returning(),
-  );
+  const { target, stillCurrent } = versionCheck(db, ownerId, taskId, expectedVersions);
+  const written = db.$with("written").as(db.update(tasks).set(changes).where(stillCurrent).returning());
   const [row] = await db.with(target, written).select().from(target).leftJoin(written, eq(written.id, target.id));
   if (!row) return undefined;
   if (!row.written) throw new VersionMismatchError();
@@ -164,13 +168,8 @@ export async function setTaskCompletion(
 export async function deleteTask(ownerId: string, taskId: number, expectedVersions?: readonly string[]): Promise<boolean> {
   const db = await getDatabase();
   if (!expectedVersions) return (await statementsFor(db).delete.execute({ ownerId, taskId })).length > 0;
-  const target = db.$with("target").as(db.select({ id: tasks.id }).from(tasks).where(ownedBy(ownerId, taskId)));
-  const deleted = db.$with("deleted").as(
-    db
-      .delete(tasks)
-      .where(and(ownedBy(ownerId, taskId), inArray(tasks.updated_at, versionTimes(expectedVersions))))
-      .returning({ deleted_id: tasks.id }),
-  );
+  const { target, stillCurrent } = versionCheck(db, ownerId, taskId, expectedVersions);
+  const deleted = db.$with("deleted").as(db.delete(tasks).where(stillCurrent).returning({ deleted_id: tasks.id }));
   const [row] = await db
     .with(target, deleted)
     .select({ deleted_id: deleted.deleted_id })
