@@ -1,6 +1,7 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { checkConfigurationAtStartup } = await import("./lib/startup");
+    const { checkConfigurationAtStartup, openDatabaseAtStartup } = await import("./lib/startup");
     checkConfigurationAtStartup();
+    openDatabaseAtStartup();
   }
 }

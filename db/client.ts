@@ -4,6 +4,9 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { getEnv, type DatabaseConfig } from "../lib/env";
+import { lockDataDirectory } from "./data-dir-lock";
+import { isNeverMigrated, SchemaBehindError } from "./errors";
+import { newestAppliedMigration, schemaKnowledge, schemaStateOf, type SchemaState } from "./migrations";
 import * as schema from "./schema";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -12,6 +15,8 @@ interface DatabaseHandle {
   db: Database;
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** The embedded database brings its own schema up to date when it opens, so it is never behind. */
+  migratesItself: boolean;
 }
 
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), "drizzle");
@@ -31,121 +36,162 @@ const MIGRATING: Timeouts = { connectMs: 15_000, queryMs: undefined };
 // Short, because an idle connection pins a function instance (see attachDatabasePool) and a slot of Neon's pooler.
 const IDLE_TIMEOUT_MS = 10_000;
 
-const poolOptions = (url: string, poolMax: number, timeouts: Timeouts) => ({
-  connectionString: url,
-  max: poolMax,
-  connectionTimeoutMillis: timeouts.connectMs,
-  query_timeout: timeouts.queryMs,
-  idleTimeoutMillis: IDLE_TIMEOUT_MS,
-});
-
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { drizzle } = await import("drizzle-orm/pglite");
-  const { migrate } = await import("drizzle-orm/pglite/migrator");
-  if (!dataDir.includes("://")) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
-  const db = drizzle({ client, schema });
-  // The embedded database is the zero-setup default, so it brings its own schema up to date.
-  await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return {
-    db,
-    migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => client.close(),
-  };
+  const inMemory = dataDir.includes("://");
+  // Before anything touches the directory: a second process on it would destroy it.
+  const lock = inMemory ? undefined : await lockDataDirectory(dataDir);
+  try {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { drizzle } = await import("drizzle-orm/pglite");
+    const { migrate } = await import("drizzle-orm/pglite/migrator");
+    if (!inMemory) mkdirSync(dataDir, { recursive: true });
+    const client = await PGlite.create(dataDir);
+    const db = drizzle({ client, schema });
+    const migrateEmbedded = () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    // The embedded database is the zero-setup default, so it brings its own schema up to date.
+    await migrateEmbedded();
+    return {
+      db,
+      migrate: migrateEmbedded,
+      migratesItself: true,
+      async close() {
+        await client.close();
+        await lock?.release();
+      },
+    };
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
 }
 
-async function openNodePostgres(url: string, poolMax: number, timeouts: Timeouts): Promise<DatabaseHandle> {
-  const { Pool } = await import("pg");
-  const { drizzle } = await import("drizzle-orm/node-postgres");
-  const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+/** node-postgres and Neon's serverless driver: the same Pool interface, the same drizzle adapter shape. */
+async function openServer(
+  config: Extract<DatabaseConfig, { driver: "pg" | "neon" }>,
+  url: string,
+  timeouts: Timeouts,
+): Promise<DatabaseHandle> {
+  const options = {
+    connectionString: url,
+    max: config.poolMax,
+    connectionTimeoutMillis: timeouts.connectMs,
+    query_timeout: timeouts.queryMs,
+    idleTimeoutMillis: IDLE_TIMEOUT_MS,
+  };
   const { attachDatabasePool } = await import("@vercel/functions/db-connections");
-  const pool = new Pool({ ...poolOptions(url, poolMax, timeouts), keepAlive: true });
+  let pool: import("pg").Pool | import("@neondatabase/serverless").Pool;
+  let db: Database;
+  let migrate: () => Promise<void>;
+  if (config.driver === "pg") {
+    const { Pool } = await import("pg");
+    const { drizzle } = await import("drizzle-orm/node-postgres");
+    const migrator = await import("drizzle-orm/node-postgres/migrator");
+    const pgPool = new Pool({ ...options, keepAlive: true });
+    db = drizzle({ client: pgPool, schema });
+    migrate = () => migrator.migrate(db as Parameters<typeof migrator.migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    pool = pgPool;
+  } else {
+    const { Pool, neonConfig } = await import("@neondatabase/serverless");
+    const { drizzle } = await import("drizzle-orm/neon-serverless");
+    const migrator = await import("drizzle-orm/neon-serverless/migrator");
+    if (typeof WebSocket === "undefined") neonConfig.webSocketConstructor = (await import("ws")).default;
+    if (config.wsProxy) {
+      // A WebSocket proxy of our own (tests, local development) relays to a plain Postgres, which knows nothing of the
+      // shortcuts Neon's proxy takes: no pipelined startup and password (it may not ask for a cleartext password), and
+      // no pipelined TLS. The driver adds ?address=host:port itself.
+      const proxy = new URL(config.wsProxy);
+      neonConfig.wsProxy = `${proxy.host}${proxy.pathname}`;
+      neonConfig.useSecureWebSocket = proxy.protocol === "wss:";
+      neonConfig.pipelineConnect = false;
+      neonConfig.pipelineTLS = false;
+    }
+    const neonPool = new Pool(options);
+    db = drizzle({ client: neonPool, schema });
+    migrate = () => migrator.migrate(db as Parameters<typeof migrator.migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    pool = neonPool;
+  }
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   // On Vercel, keeps the instance alive until its idle connections are closed, rather than suspending it with them open:
   // a connection frozen for minutes is dead on thaw (the request that picks it up would fail) and holds a server slot
   // meanwhile. Elsewhere it does nothing.
   attachDatabasePool(pool);
-  const db = drizzle({ client: pool, schema });
-  return {
-    db,
-    migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => pool.end(),
-  };
+  return { db, migrate, migratesItself: false, close: () => pool.end() };
 }
 
-async function openNeon(
-  url: string,
-  poolMax: number,
-  wsProxy: string | undefined,
-  timeouts: Timeouts,
-): Promise<DatabaseHandle> {
-  const { Pool, neonConfig } = await import("@neondatabase/serverless");
-  const { drizzle } = await import("drizzle-orm/neon-serverless");
-  const { migrate } = await import("drizzle-orm/neon-serverless/migrator");
-  if (typeof WebSocket === "undefined") {
-    const { default: ws } = await import("ws");
-    neonConfig.webSocketConstructor = ws;
-  }
-  if (wsProxy) {
-    // A WebSocket proxy of our own (tests, local development) relays to a plain Postgres, which knows nothing of the
-    // shortcuts Neon's proxy takes: no pipelined startup and password (it may not ask for a cleartext password), and no
-    // pipelined TLS. The driver adds ?address=host:port itself.
-    const proxy = new URL(wsProxy);
-    neonConfig.wsProxy = `${proxy.host}${proxy.pathname}`;
-    neonConfig.useSecureWebSocket = proxy.protocol === "wss:";
-    neonConfig.pipelineConnect = false;
-    neonConfig.pipelineTLS = false;
-  }
-  const { attachDatabasePool } = await import("@vercel/functions/db-connections");
-  const pool = new Pool(poolOptions(url, poolMax, timeouts));
-  pool.on("error", () => {});
-  attachDatabasePool(pool);
-  const db = drizzle({ client: pool, schema });
-  return {
-    db,
-    migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => pool.end(),
-  };
+function open(config: DatabaseConfig, timeouts: Timeouts, purpose: "serve" | "migrate"): Promise<DatabaseHandle> {
+  if (config.driver === "pglite") return openPglite(config.dataDir);
+  return openServer(config, purpose === "migrate" ? config.migrationUrl : config.url, timeouts);
 }
 
-function open(config: DatabaseConfig, timeouts: Timeouts): Promise<DatabaseHandle> {
-  switch (config.driver) {
-    case "pglite":
-      return openPglite(config.dataDir);
-    case "pg":
-      return openNodePostgres(config.url, config.poolMax, timeouts);
-    case "neon":
-      return openNeon(config.url, config.poolMax, config.wsProxy, timeouts);
-  }
-}
+// How often a process whose database was found behind its migrations looks again, so that running `db:migrate` brings
+// a running server back without a restart, while a request in between costs no round trip.
+const SCHEMA_RECHECK_MS = 2_000;
 
 // Cached on globalThis so that a dev server's hot reloads reuse one pool (or one embedded instance) per process.
 const cache = globalThis as typeof globalThis & { __todoDatabase?: Promise<DatabaseHandle> };
 
 function getHandle(): Promise<DatabaseHandle> {
   if (!cache.__todoDatabase) {
-    const opening = open(getEnv().database, SERVING);
+    const opening = open(getEnv().database, SERVING, "serve");
     cache.__todoDatabase = opening;
     // A failed open (say, a locked PGlite directory) is retried by the next request rather than cached forever.
-    opening.catch(() => {
-      if (cache.__todoDatabase === opening) cache.__todoDatabase = undefined;
-    });
+    opening.then(
+      (handle) => {
+        if (handle.migratesItself) Object.assign(schemaKnowledge(), { state: "current", checkedAt: Date.now() });
+      },
+      () => {
+        if (cache.__todoDatabase === opening) cache.__todoDatabase = undefined;
+      },
+    );
   }
   return cache.__todoDatabase;
 }
 
-/** The one database handle of this process, created lazily with the driver chosen by the configuration. */
+/** One round trip: whether the committed migrations are all applied. Records what it found. */
+function checkSchema(db: Database): Promise<SchemaState> {
+  const known = schemaKnowledge();
+  known.pending ??= db
+    .execute(newestAppliedMigration())
+    .then(schemaStateOf, (error: unknown) => {
+      if (isNeverMigrated(error)) return "behind" as const;
+      throw error;
+    })
+    .then((state) => {
+      Object.assign(known, { state, checkedAt: Date.now() });
+      return state;
+    })
+    .finally(() => {
+      known.pending = undefined;
+    });
+  return known.pending;
+}
+
+/**
+ * The one database handle of this process, created lazily with the driver chosen by the configuration.
+ * Throws SchemaBehindError (without a round trip, between checks) while the database lacks some of the committed
+ * migrations; a driver's error when the database cannot be reached; DataDirectoryInUseError for a locked PGlite.
+ */
 export async function getDatabase(): Promise<Database> {
-  return (await getHandle()).db;
+  const handle = await getHandle();
+  const known = schemaKnowledge();
+  if (known.state === "current") return handle.db;
+  if (known.state === "behind" && Date.now() - known.checkedAt < SCHEMA_RECHECK_MS) throw new SchemaBehindError();
+  if ((await checkSchema(handle.db)) === "behind") throw new SchemaBehindError();
+  return handle.db;
+}
+
+/**
+ * Opens the database when the server starts, so that the first request does not pay for it (the embedded database's
+ * first start runs initdb). Resolves when it is open, or rejects with why not; a rejection is retried by requests.
+ */
+export async function openDatabaseEarly(): Promise<void> {
+  await getDatabase();
 }
 
 /** Applies the committed migrations over a connection of their own (the direct URL), without the request timeouts. */
 export async function migrateDatabase(): Promise<void> {
-  const { database } = getEnv();
-  const target = database.driver === "pglite" ? database : { ...database, url: database.migrationUrl };
-  const handle = await open(target, MIGRATING);
+  const handle = await open(getEnv().database, MIGRATING, "migrate");
   try {
     await handle.migrate();
   } finally {
@@ -153,12 +199,25 @@ export async function migrateDatabase(): Promise<void> {
   }
 }
 
-export async function pingDatabase(): Promise<void> {
-  await (await getDatabase()).execute(sql`select 1`);
+export type DatabaseHealth = "ok" | "unreachable" | "not_migrated";
+
+/** One round trip that says whether the database answers and has every committed migration; never throws. */
+export async function checkDatabaseHealth(): Promise<DatabaseHealth> {
+  try {
+    const handle = await getHandle();
+    if (handle.migratesItself) {
+      await handle.db.execute(sql`select 1`);
+      return "ok";
+    }
+    return (await checkSchema(handle.db)) === "current" ? "ok" : "not_migrated";
+  } catch {
+    return "unreachable";
+  }
 }
 
 export async function closeDatabase(): Promise<void> {
   const handle = cache.__todoDatabase;
   cache.__todoDatabase = undefined;
+  Object.assign(schemaKnowledge(), { state: "unknown", checkedAt: 0 });
   if (handle) await (await handle).close();
 }

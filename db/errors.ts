@@ -75,3 +75,55 @@ export function withoutQueryParameters(error: unknown): unknown {
   bare.name = "DrizzleQueryError";
   return bare;
 }
+
+// undefined_table, invalid_schema_name: the migrations table (or its schema) is not there, so nothing was ever migrated.
+const NEVER_MIGRATED_SQLSTATES = new Set(["42P01", "3F000"]);
+// undefined_table, undefined_column, undefined_function, undefined_object: a statement refers to what a migration adds.
+const SCHEMA_MISMATCH_SQLSTATES = new Set(["42P01", "42703", "42883", "42704"]);
+
+export function isNeverMigrated(error: unknown): boolean {
+  return causes(error).some((cause) => NEVER_MIGRATED_SQLSTATES.has(codeOf(cause) ?? ""));
+}
+
+/** A statement failed because the database lacks a table, column or function the app's migrations create. */
+export function isSchemaMismatch(error: unknown): boolean {
+  return causes(error).some((cause) => SCHEMA_MISMATCH_SQLSTATES.has(codeOf(cause) ?? ""));
+}
+
+/** The database answers, but lacks some of the migrations committed in drizzle/: `npm run db:migrate` has not run. */
+export class SchemaBehindError extends Error {
+  readonly code = "schema_behind";
+  constructor() {
+    super("the database schema is behind this version of the app");
+  }
+}
+
+const CONNECTION_FAILURES: Record<string, string> = {
+  ECONNREFUSED: "connection refused (is PostgreSQL running, on that host and port?)",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found (DNS lookup failed)",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ECONNRESET: "connection reset by the server",
+};
+
+/**
+ * Why a database could not be used, in one line for a person: the driver's own words for PostgreSQL's errors
+ * (`database "x" does not exist`, `password authentication failed for user "y"`), a plain phrase for a socket's, never
+ * the statement drizzle was running. Errors this app defines (a locked data directory) keep their message.
+ */
+export function describeDatabaseFailure(error: unknown): string {
+  const chain = causes(error);
+  // AggregateError: node-postgres tried each address of a host name (::1, then 127.0.0.1) and all failed alike.
+  const innermost = chain.flatMap((cause) => (cause instanceof AggregateError ? [cause, ...cause.errors] : [cause]));
+  for (const cause of innermost.reverse()) {
+    const code = codeOf(cause);
+    if (code && CONNECTION_FAILURES[code]) return CONNECTION_FAILURES[code];
+    const message = cause instanceof Error ? cause.message.split("\n")[0]?.trim() : undefined;
+    if (!message || message.startsWith("Failed query:")) continue;
+    if (message.toLowerCase().includes("timeout exceeded when trying to connect")) return "connection timed out";
+    return code && /^[0-9A-Z]{5}$/.test(code) ? `${message} (SQLSTATE ${code})` : message;
+  }
+  return "unknown error";
+}

@@ -1,4 +1,13 @@
+import { openDatabaseEarly } from "../db/client";
 import { getEnv } from "./env";
+
+// Branch on `code`: production builds minify class names.
+const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
+
+function stopWith(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
 
 /** Validates the configuration when a server starts: bad configuration stops it here, before any request. */
 export function checkConfigurationAtStartup(): void {
@@ -23,11 +32,19 @@ export function checkConfigurationAtStartup(): void {
       );
     }
   } catch (error) {
-    // Branch on `code`: production builds minify class names.
-    if (error instanceof Error && (error as { code?: unknown }).code === "configuration_error") {
-      console.error(error.message);
-      process.exit(1);
-    }
+    if (error instanceof Error && codeOf(error) === "configuration_error") stopWith(error.message);
     throw error;
   }
+}
+
+/**
+ * Opens the database while the server starts rather than on its first request (the embedded database's first start
+ * runs initdb; a dev server compiles the first route meanwhile). Not awaited: routes that need no database answer at
+ * once, and those that do wait for this same opening. An embedded database held by another process stops the server:
+ * serving on would only answer 503s. Any other failure (a database that is down) is left to the requests, which retry.
+ */
+export function openDatabaseAtStartup(): void {
+  openDatabaseEarly().catch((error: unknown) => {
+    if (error instanceof Error && codeOf(error) === "data_directory_in_use") stopWith(error.message);
+  });
 }

@@ -1,5 +1,7 @@
 // npm run db:migrate: applies the committed migrations in drizzle/ to DATABASE_URL (or the embedded database).
+import "./load-env";
 import { migrateDatabase } from "../db/client";
+import { describeDatabaseFailure } from "../db/errors";
 import { getEnv } from "../lib/env";
 
 const { database } = getEnv();
@@ -14,7 +16,7 @@ try {
   await migrateDatabase();
   console.log(`migrations applied (${target})`);
 } catch (error) {
-  console.error(`migration failed (${target}):`, error instanceof Error ? error.message : error);
+  console.error(`migration failed (${target}): ${describeDatabaseFailure(error)}`);
   process.exitCode = 1;
 }
 

@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { isDatabaseUnavailable, isInvalidInputError } from "../../db/errors";
+import { isDatabaseUnavailable, isInvalidInputError, isSchemaMismatch } from "../../db/errors";
+import { expectSchemaChange } from "../../db/migrations";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorDetail, type ErrorStatus } from "../schemas/errors";
 
 /** The one kind of failure the API answers with: thrown from anywhere, rendered in `errorResponse` only. */
@@ -51,6 +52,9 @@ export const internalError = () => new ApiError("internal_error", "an unexpected
 export const serviceUnavailable = (message = "the database is unreachable; try again shortly") =>
   new ApiError("service_unavailable", message, undefined, { "Retry-After": String(RETRY_AFTER_SECONDS) });
 
+export const schemaBehind = () =>
+  serviceUnavailable("the database's schema is behind this version of the app: run `npm run db:migrate`, then retry");
+
 export function validationError(details: ErrorDetail[]): ApiError {
   const [first] = details;
   const sentence = first ? `${first.path} ${first.message}` : "the request is invalid";
@@ -71,12 +75,16 @@ export function fromZodError(error: z.ZodError, root: string): ApiError {
   return validationError(details);
 }
 
-// Failures the service layer reports by code (it knows nothing of HTTP); codes survive minification, class names don't.
+// Failures the service and database layers report by code (it knows nothing of HTTP); codes survive minification, class names don't.
 function fromServiceError(error: unknown): ApiError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "version_mismatch") return preconditionFailed();
   if (code === "invalid_cursor") {
     return validationError([{ path: "cursor", message: (error as Error).message }]);
+  }
+  if (code === "schema_behind") return schemaBehind();
+  if (code === "data_directory_in_use") {
+    return serviceUnavailable("the embedded database is in use by another process; see the server's log");
   }
   return undefined;
 }
@@ -87,6 +95,10 @@ export function toApiError(error: unknown): ApiError {
   const serviceError = fromServiceError(error);
   if (serviceError) return serviceError;
   if (isDatabaseUnavailable(error)) return serviceUnavailable();
+  if (isSchemaMismatch(error)) {
+    expectSchemaChange();
+    return schemaBehind();
+  }
   if (isInvalidInputError(error)) {
     return validationError([{ path: "body", message: "breaks a rule the database enforces" }]);
   }

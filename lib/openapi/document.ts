@@ -108,7 +108,9 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string; 
   500: { name: "InternalError", description: "Something unexpected; it is logged with the request id." },
   503: {
     name: "ServiceUnavailable",
-    description: "The database is unreachable. Answered within 5 seconds, so the caller can retry.",
+    description:
+      "The database is unreachable, or its schema is behind the app's migrations (the message says to run " +
+      "`npm run db:migrate`). Answered within 5 seconds, so the caller can retry.",
     headers: ["Retry-After"],
   },
 };
@@ -238,7 +240,9 @@ const paths: ZodOpenApiObject["paths"] = {
       responses: {
         200: { description: "Up, and the database answers.", headers: responseHeaders(), content: json(HealthReport) },
         503: {
-          description: "The database is unreachable.",
+          description:
+            "The database is unreachable (`database: unreachable`), or answers without every migration applied " +
+            "(`database: not_migrated`: run `npm run db:migrate`).",
           headers: responseHeaders("Retry-After"),
           content: json(HealthReport),
         },

@@ -4,6 +4,8 @@ import { spawn } from "node:child_process";
 
 export interface NextServer {
   url: string;
+  /** The server's process id (next-server), which is also its process group's. */
+  pid: number;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
   /** The JSON log lines among it. */
@@ -15,7 +17,8 @@ export interface NextServer {
    * first. instrumentation.register runs before the first request is served, so an answer means start-up checks passed.
    */
   answering(path?: string, timeoutMs?: number): Promise<Response | undefined>;
-  stop(): Promise<void>;
+  /** Signals the whole process group (SIGTERM unless told; SIGKILL is a crash) and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export function startNextServer(port: number, env: Record<string, string>): NextServer {
@@ -32,6 +35,7 @@ export function startNextServer(port: number, env: Record<string, string>): Next
 
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     logLines: () =>
       output
@@ -48,10 +52,10 @@ export function startNextServer(port: number, env: Record<string, string>): Next
       }
       return undefined;
     },
-    async stop() {
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) {
         try {
-          process.kill(-child.pid!, "SIGTERM");
+          process.kill(-child.pid!, signal);
         } catch {
           // already gone
         }

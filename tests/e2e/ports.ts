@@ -27,6 +27,8 @@ export const OUTAGE_TEST_PORTS = {
 } as const;
 /** The request-log test: a server and a throwaway PostgreSQL cluster whose schema it breaks on purpose. */
 export const LOGS_TEST_PORTS = { app: base + 18, database: base + 19 } as const;
+/** The embedded database's tests: a server, a second one on the same directory, and one on a database not migrated. */
+export const EMBEDDED_TEST_PORTS = { first: base + 20, second: base + 21, unmigrated: base + 22 } as const;
 
 export const loopback = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -41,4 +43,7 @@ export const APP_PORTS = new Set([
   OUTAGE_TEST_PORTS.pg.app,
   OUTAGE_TEST_PORTS.neon.app,
   LOGS_TEST_PORTS.app,
+  EMBEDDED_TEST_PORTS.first,
+  EMBEDDED_TEST_PORTS.second,
+  EMBEDDED_TEST_PORTS.unmigrated,
 ]);

@@ -34,8 +34,22 @@ describe("toApiError", () => {
     expect(error.code).toBe("validation_error");
   });
 
+  it.each([
+    ["undefined table", 'relation "tasks" does not exist', "42P01"],
+    ["undefined column", 'column "completed" does not exist', "42703"],
+    ["undefined function", "function tasks_touch_updated_at() does not exist", "42883"],
+  ])("answers 503 telling to run db:migrate when a statement meets a missing %s", (_kind, message, code) => {
+    const error = toApiError(new FakeDrizzleQueryError(withCode(message, code)));
+    expect(error.status).toBe(503);
+    expect(error.headers).toEqual({ "Retry-After": "5" });
+    expect(errorBody(error)).toEqual({
+      error: "the database's schema is behind this version of the app: run `npm run db:migrate`, then retry",
+      code: "service_unavailable",
+    });
+  });
+
   it("answers 500 without internals for anything else", () => {
-    const error = toApiError(new FakeDrizzleQueryError(withCode('relation "tasks" does not exist', "42P01")));
+    const error = toApiError(new FakeDrizzleQueryError(withCode('syntax error at or near "selec"', "42601")));
     expect(errorBody(error)).toEqual({ error: "an unexpected error occurred", code: "internal_error" });
   });
 });

@@ -1,4 +1,4 @@
-import { pingDatabase } from "@/db/client";
+import { checkDatabaseHealth } from "@/db/client";
 import { serviceUnavailable } from "@/lib/http/errors";
 import { apiRoute, json, otherMethods } from "@/lib/http/route";
 import type { HealthReport } from "@/lib/schemas/health";
@@ -6,16 +6,9 @@ import type { HealthReport } from "@/lib/schemas/health";
 export const dynamic = "force-dynamic";
 
 export const GET = apiRoute(async () => {
-  try {
-    await pingDatabase();
-    return json({ status: "ok", database: "ok" } satisfies HealthReport);
-  } catch {
-    return json(
-      { status: "unavailable", database: "unreachable" } satisfies HealthReport,
-      503,
-      serviceUnavailable().headers,
-    );
-  }
+  const database = await checkDatabaseHealth();
+  if (database === "ok") return json({ status: "ok", database } satisfies HealthReport);
+  return json({ status: "unavailable", database } satisfies HealthReport, 503, serviceUnavailable().headers);
 });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

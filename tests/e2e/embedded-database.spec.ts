@@ -1,0 +1,199 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { signSessionToken } from "../../lib/auth/tokens";
+import { expect, fetchedExchange, test, type CheckContract } from "./fixtures";
+import { startNextServer, type NextServer } from "./next-server";
+import { EMBEDDED_TEST_PORTS } from "./ports";
+
+// The embedded database (PGlite) is PostgreSQL in single-user mode: one process per data directory, ever. These tests
+// run the real commands a developer runs against one directory while a server holds it, and crash the server mid-write.
+
+test.describe.configure({ mode: "serial" });
+
+const dataRoot = mkdtempSync(path.join(tmpdir(), "todo-embedded-"));
+test.afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
+
+const serverEnv = (dataDir: string) => ({ AUTH_SECRET: process.env.AUTH_SECRET!, DATABASE_URL: "", PGLITE_DATA_DIR: dataDir });
+
+/** A server on `dataDir` that has answered its health check with 200 (its database is open). */
+async function startServing(port: number, dataDir: string): Promise<NextServer> {
+  const server = startNextServer(port, serverEnv(dataDir));
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const health = await server.answering("/api/health", deadline - Date.now());
+    if (!health) break;
+    if (health.status === 200) return server;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await server.stop("SIGKILL");
+  throw new Error(`the server on ${dataDir} did not become healthy:\n${server.output()}`);
+}
+
+interface Session {
+  userId: string;
+  headers: Record<string, string>;
+}
+async function newSession(label: string): Promise<Session> {
+  const userId = `${label}-${Date.now()}`;
+  const token = await signSessionToken({ id: userId });
+  return { userId, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } };
+}
+
+async function checked(checkContract: CheckContract, method: string, url: string, init: RequestInit = {}) {
+  const response = await fetch(url, { ...init, method });
+  const exchange = await fetchedExchange(method, url, response);
+  checkContract(exchange);
+  return { status: exchange.status, body: exchange.body.length ? JSON.parse(exchange.body.toString()) : undefined };
+}
+
+async function createTask(checkContract: CheckContract, server: NextServer, session: Session, title: string) {
+  return checked(checkContract, "POST", `${server.url}/api/${session.userId}/tasks`, {
+    headers: session.headers,
+    body: JSON.stringify({ title }),
+  });
+}
+
+/** Every task of the user, following the Link header to the end. */
+async function allTasks(server: NextServer, session: Session): Promise<{ id: number; title: string; completed: boolean }[]> {
+  const tasks = [];
+  let next: string | undefined = `/api/${session.userId}/tasks?limit=100&sort=created_at&order=asc`;
+  while (next) {
+    const response: Response = await fetch(`${server.url}${next}`, { headers: session.headers });
+    expect(response.status).toBe(200);
+    tasks.push(...((await response.json()) as { id: number; title: string; completed: boolean }[]));
+    next = /<([^>]+)>; rel="next"/.exec(response.headers.get("link") ?? "")?.[1];
+  }
+  return tasks;
+}
+
+/** Runs an npm script to its end: exit code and everything it printed. */
+function runScript(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }> {
+  const startedAt = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn("npm", ["run", "--silent", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("close", (code) => resolve({ code, output, ms: performance.now() - startedAt }));
+  });
+}
+
+/** Every file under a directory with its size and modification time. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const stats = statSync(path.join(dir, name));
+    if (stats.isFile()) files[name] = `${stats.size}@${stats.mtimeMs}`;
+  }
+  return files;
+}
+
+test.describe("a second process on a served data directory", () => {
+  const dataDir = path.join(dataRoot, "served");
+  let server: NextServer;
+  test.beforeAll(async () => {
+    test.setTimeout(120_000);
+    server = await startServing(EMBEDDED_TEST_PORTS.first, dataDir);
+  });
+  test.afterAll(async () => server?.stop());
+
+  test("`npm run db:migrate` is refused at once, touching nothing, and the server keeps every task", async ({
+    checkContract,
+  }) => {
+    test.setTimeout(60_000);
+    const alice = await newSession("alice");
+    expect((await createTask(checkContract, server, alice, "before the migration")).status).toBe(201);
+
+    const before = snapshot(dataRoot);
+    const migrate = await runScript("db:migrate", { DATABASE_URL: "", PGLITE_DATA_DIR: dataDir });
+    expect(migrate.code).toBe(1);
+    expect(migrate.output).toContain(`The embedded database at ${dataDir} cannot be opened`);
+    expect(migrate.output).toContain(`in use by process ${server.pid} (next start`);
+    expect(snapshot(dataRoot)).toEqual(before);
+
+    expect((await createTask(checkContract, server, alice, "after the migration")).status).toBe(201);
+    expect((await allTasks(server, alice)).map((task) => task.title)).toEqual(["before the migration", "after the migration"]);
+    expect((await checked(checkContract, "GET", `${server.url}/api/health`)).body).toEqual({ status: "ok", database: "ok" });
+  });
+
+  test("a second `next start` on the directory stops at once with the reason; the first serves on", async ({
+    checkContract,
+  }) => {
+    test.setTimeout(60_000);
+    const bob = await newSession("bob");
+    expect((await createTask(checkContract, server, bob, "first")).status).toBe(201);
+
+    const before = snapshot(dataRoot);
+    const second = startNextServer(EMBEDDED_TEST_PORTS.second, serverEnv(dataDir));
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(`The embedded database at ${dataDir} cannot be opened`);
+    expect(second.output()).toContain(`in use by process ${server.pid}`);
+    expect(snapshot(dataRoot)).toEqual(before);
+
+    expect((await createTask(checkContract, server, bob, "second")).status).toBe(201);
+    const tasks = await allTasks(server, bob);
+    expect(tasks.map((task) => task.title)).toEqual(["first", "second"]);
+    expect(new Set(tasks.map((task) => task.id)).size).toBe(2);
+  });
+});
+
+test("a server killed with SIGKILL in the middle of writes, again and again, loses no acknowledged write", async () => {
+  const CRASHES = 4;
+  test.setTimeout(CRASHES * 120_000);
+  const dataDir = path.join(dataRoot, "crashed");
+  const carol = await newSession("carol");
+  // What each acknowledged task must look like; `completed` is left out while a completion was sent but not answered.
+  const acknowledged = new Map<number, { title: string; completed?: boolean }>();
+
+  for (let crash = 1; crash <= CRASHES; crash++) {
+    const server = await startServing(EMBEDDED_TEST_PORTS.first, dataDir);
+    // Everything acknowledged before this start is still there, exactly as acknowledged.
+    const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
+    for (const [id, expected] of acknowledged) expect(stored.get(id), `task ${id} after ${crash - 1} crashes`).toMatchObject(expected);
+
+    // Four writers (creates, and completions of what they created) until the kill, which lands while they are writing.
+    let killed = false;
+    const writer = async (lane: number) => {
+      for (let n = 0; !killed; n++) {
+        const title = `crash ${crash} lane ${lane} #${n}`;
+        const created = await fetch(`${server.url}/api/${carol.userId}/tasks`, {
+          method: "POST",
+          headers: carol.headers,
+          body: JSON.stringify({ title }),
+        }).catch(() => undefined);
+        // An answer cut off by the kill is no acknowledgement.
+        const body = created?.status === 201 ? await created.json().catch(() => undefined) : undefined;
+        if (!body) continue;
+        const { id } = body as { id: number };
+        acknowledged.set(id, { title, completed: false });
+        if (n % 2 === 0) continue;
+        acknowledged.set(id, { title });
+        const completed = await fetch(`${server.url}/api/${carol.userId}/tasks/${id}/complete`, {
+          method: "PATCH",
+          headers: carol.headers,
+          body: JSON.stringify({ completed: true }),
+        }).catch(() => undefined);
+        if (completed?.status === 200 && (await completed.json().catch(() => undefined))) {
+          acknowledged.set(id, { title, completed: true });
+        }
+      }
+    };
+    const writers = [0, 1, 2, 3].map(writer);
+    const before = acknowledged.size;
+    while (acknowledged.size < before + 20 + crash * 7) await new Promise((resolve) => setTimeout(resolve, 5));
+    await server.stop("SIGKILL");
+    killed = true;
+    await Promise.all(writers);
+  }
+
+  const server = await startServing(EMBEDDED_TEST_PORTS.first, dataDir);
+  try {
+    const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
+    for (const [id, expected] of acknowledged) expect(stored.get(id), `task ${id} at the end`).toMatchObject(expected);
+    expect(acknowledged.size).toBeGreaterThanOrEqual(CRASHES * 20);
+  } finally {
+    await server.stop();
+  }
+});
