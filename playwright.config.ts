@@ -1,3 +1,4 @@
+import "./scripts/load-env";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

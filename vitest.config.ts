@@ -1,3 +1,5 @@
+import "./scripts/load-env";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { VITEST_RELAY_PORT } from "./tests/e2e/ports.js";
@@ -12,14 +14,15 @@ const resolve = {
 };
 const integration = { include: ["tests/integration/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 };
 // A line per request would bury the test report; the lines themselves are checked over HTTP (tests/e2e/logs.spec.ts).
-const quietLog = { LOG_LEVEL: "warn" };
+// A secret of the run's own, so that no test writes this checkout's development secret under .data/.
+const quietLog = { LOG_LEVEL: "warn", AUTH_SECRET: process.env.AUTH_SECRET || randomBytes(32).toString("base64url") };
 const postgresUrl = process.env.TEST_DATABASE_URL;
 
 export default defineConfig({
   resolve,
   test: {
     projects: [
-      { resolve, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 30_000 } },
+      { resolve, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 30_000, env: quietLog } },
       {
         resolve,
         test: { ...integration, name: "pglite", env: { ...quietLog, DATABASE_URL: "", PGLITE_DATA_DIR: "memory://" } },

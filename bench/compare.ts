@@ -2,6 +2,7 @@
 // once and take turns under the same load, so that drift in the machine (a shared VM's speed varies by tens of percent
 // from one minute to the next) falls on both alike. <before-dir> is another checkout with its own `next build`
 // (e.g. `git worktree add /tmp/before <commit> && ln -s $PWD/node_modules /tmp/before/ && (cd /tmp/before && npx next build)`).
+import "../scripts/load-env";
 import { scenarios, seedFixture, throughput } from "./load";
 import { benchDatabase, cpuUsage, percentile, startServer } from "./support";
 

@@ -1,5 +1,6 @@
 // npm run bench:list — list latency against real PostgreSQL for one user with 100, 10,000 and 100,000 tasks:
 // the first page, and the deepest page reached by following the cursor. Keyset paging should make them cost the same.
+import "../scripts/load-env";
 import { writeFileSync } from "node:fs";
 import pg from "pg";
 import { signSessionToken } from "../lib/auth/tokens";

@@ -1,5 +1,6 @@
 // npm run bench — the API under load against real PostgreSQL, beside two baselines measured in the same sitting:
 // the framework floor (a do-nothing route in the same Next.js build) and the bare baseline (bench/baseline, no framework).
+import "../scripts/load-env";
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";

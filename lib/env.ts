@@ -1,10 +1,12 @@
+import { randomBytes } from "node:crypto";
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
-// Only for local development: a token signed with it proves nothing, so production refuses to start without a real secret.
-export const DEVELOPMENT_AUTH_SECRET = "development-only-secret-never-use-in-production";
 export const AUTH_SECRET_MIN_LENGTH = 32;
-const DEFAULT_PGLITE_DATA_DIR = ".data/pglite";
+/** The git-ignored directory that holds what this checkout generates for itself: the embedded database, the dev secret. */
+export const LOCAL_DATA_DIR = ".data";
+
 const CREDENTIALS_PASSWORD_MIN_LENGTH = 12;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -47,7 +49,7 @@ const rawEnvSchema = z.object({
       .optional(),
   ),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default("info")),
-  PGLITE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_PGLITE_DATA_DIR)),
+  PGLITE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(`${LOCAL_DATA_DIR}/pglite`)),
   AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
   BENCH_FLOOR_ROUTE: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("0")),
   CURSOR_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
@@ -105,7 +107,7 @@ export interface Env {
   production: boolean;
   database: DatabaseConfig;
   auth: AuthConfig;
-  /** The key list cursors are signed with: CURSOR_SECRET, else AUTH_SECRET (or the development secret). */
+  /** The key list cursors are signed with: CURSOR_SECRET, else AUTH_SECRET. */
   cursorSecret: string;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Serve /api/bench/floor, the benchmark's do-nothing route (off unless BENCH_FLOOR_ROUTE=1). */
@@ -181,7 +183,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
         : { driver: "pg", ...server };
   }
 
-  const secret = raw.AUTH_SECRET ?? (production ? undefined : DEVELOPMENT_AUTH_SECRET);
+  const secret = raw.AUTH_SECRET;
   const credentialsOn = !production || raw.AUTH_CREDENTIALS_PASSWORD !== undefined;
   const auth: AuthConfig = {
     secret,
@@ -199,16 +201,59 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     production,
     database,
     auth,
-    cursorSecret: raw.CURSOR_SECRET ?? secret ?? DEVELOPMENT_AUTH_SECRET,
+    // Only a parseEnv outside production without AUTH_SECRET gets here without either (getEnv always has one there):
+    // cursors then last as long as the process.
+    cursorSecret: raw.CURSOR_SECRET ?? secret ?? randomBytes(32).toString("base64url"),
     logLevel: raw.LOG_LEVEL,
     benchFloorRoute: raw.BENCH_FLOOR_ROUTE === "1",
   };
 }
 
+/**
+ * This checkout's own development secret: generated at random on first use and kept in `.data/dev-auth-secret`
+ * (git-ignored, readable by its owner only), so that the dev server and `npm run token` agree, and nobody else can mint
+ * tokens for a developer's server. Never used in production, which requires AUTH_SECRET or AUTH_JWKS_URL.
+ */
+export function developmentAuthSecret(dataDir = LOCAL_DATA_DIR): string {
+  const file = path.resolve(dataDir, "dev-auth-secret");
+  const kept = readIfPresent(file);
+  if (kept !== undefined && kept.length >= AUTH_SECRET_MIN_LENGTH) return kept;
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Written whole under another name, then linked into place: a process reading at the same moment never sees half of
+  // it, and of two processes generating at once, the first link wins and both use that secret.
+  const draft = `${file}.${process.pid}.tmp`;
+  writeFileSync(draft, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+  try {
+    if (kept !== undefined) rmSync(file, { force: true }); // too short to be ours: replace it
+    linkSync(draft, file);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "EEXIST") throw error;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
+function readIfPresent(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
 let cachedEnv: Env | undefined;
 
-/** The process configuration, parsed and validated on first use (never at import, so `next build` needs no secrets). */
+/**
+ * The process configuration, parsed and validated on first use (never at import, so `next build` needs no secrets).
+ * Outside production, a missing AUTH_SECRET is this checkout's development secret (see developmentAuthSecret).
+ */
 export function getEnv(): Env {
-  cachedEnv ??= parseEnv(process.env);
+  if (!cachedEnv) {
+    const source = { ...process.env };
+    if (source.NODE_ENV !== "production" && !source.AUTH_SECRET) source.AUTH_SECRET = developmentAuthSecret();
+    cachedEnv = parseEnv(source);
+  }
   return cachedEnv;
 }

@@ -1,4 +1,6 @@
-// npm run token -- <userId> [email]: prints a bearer token signed with AUTH_SECRET (or the development default).
+// npm run token -- <userId> [email]: prints a bearer token signed with AUTH_SECRET (outside production, this checkout's
+// generated development secret, the same one `npm run dev` uses).
+import "./load-env";
 import { signSessionToken } from "../lib/auth/tokens";
 import { getEnv } from "../lib/env";
 

@@ -1,22 +1,29 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { DEVELOPMENT_AUTH_SECRET, parseEnv } from "@/lib/env";
+import { afterEach, describe, expect, it } from "vitest";
+import { developmentAuthSecret, parseEnv } from "@/lib/env";
 
 const secret = "s".repeat(32);
 
 describe("parseEnv", () => {
-  it("defaults to the embedded database under .data/, the development secret and the credentials sign-in", () => {
-    expect(parseEnv({})).toEqual({
+  it("defaults to the embedded database under .data/ and the credentials sign-in with the secret it is given", () => {
+    expect(parseEnv({ AUTH_SECRET: secret })).toEqual({
       production: false,
       database: { driver: "pglite", dataDir: path.resolve(".data/pglite") },
-      auth: {
-        secret: DEVELOPMENT_AUTH_SECRET,
-        nextAuth: { secureCookies: false, credentials: { password: null } },
-      },
-      cursorSecret: DEVELOPMENT_AUTH_SECRET,
+      auth: { secret, nextAuth: { secureCookies: false, credentials: { password: null } } },
+      cursorSecret: secret,
       logLevel: "info",
       benchFloorRoute: false,
     });
+  });
+
+  it("has no built-in secret: without AUTH_SECRET there is no session signing, and cursors get a key of their own", () => {
+    const env = parseEnv({});
+    expect(env.auth.secret).toBeUndefined();
+    expect(env.auth.nextAuth).toBeNull();
+    expect(env.cursorSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(parseEnv({}).cursorSecret).not.toBe(env.cursorSecret);
   });
 
   it("uses node-postgres for every URL, Neon's included, and the Neon driver only when asked", () => {
@@ -114,9 +121,10 @@ describe("parseEnv", () => {
   });
 
   it("marks the session cookie Secure when NEXTAUTH_URL is https, or on Vercel", () => {
-    expect(parseEnv({ NEXTAUTH_URL: "https://todo.example.com" }).auth.nextAuth?.secureCookies).toBe(true);
-    expect(parseEnv({ NEXTAUTH_URL: "http://127.0.0.1:3000" }).auth.nextAuth?.secureCookies).toBe(false);
-    expect(parseEnv({ VERCEL: "1", DATABASE_URL: "postgres://h/db" }).auth.nextAuth?.secureCookies).toBe(true);
+    const withSecret = { AUTH_SECRET: secret };
+    expect(parseEnv({ ...withSecret, NEXTAUTH_URL: "https://todo.example.com" }).auth.nextAuth?.secureCookies).toBe(true);
+    expect(parseEnv({ ...withSecret, NEXTAUTH_URL: "http://127.0.0.1:3000" }).auth.nextAuth?.secureCookies).toBe(false);
+    expect(parseEnv({ ...withSecret, VERCEL: "1", DATABASE_URL: "postgres://h/db" }).auth.nextAuth?.secureCookies).toBe(true);
     expect(() => parseEnv({ NEXTAUTH_URL: "todo.example.com" })).toThrow(/NEXTAUTH_URL: must be an http/);
   });
 
@@ -140,5 +148,37 @@ describe("parseEnv", () => {
     } catch (error) {
       expect((error as { code?: string }).code).toBe("configuration_error");
     }
+  });
+});
+
+describe("developmentAuthSecret", () => {
+  const dirs: string[] = [];
+  const newDataDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "todo-env-"));
+    dirs.push(dir);
+    return path.join(dir, ".data");
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("generates a random secret on first use, keeps it readable by its owner only, and reuses it", () => {
+    const dataDir = newDataDir();
+    const first = developmentAuthSecret(dataDir);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const file = path.join(dataDir, "dev-auth-secret");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(developmentAuthSecret(dataDir)).toBe(first);
+    expect(developmentAuthSecret(newDataDir())).not.toBe(first);
+  });
+
+  it("replaces a kept secret too short to be one it generated", () => {
+    const dataDir = newDataDir();
+    developmentAuthSecret(dataDir);
+    const file = path.join(dataDir, "dev-auth-secret");
+    writeFileSync(file, "short\n");
+    const replaced = developmentAuthSecret(dataDir);
+    expect(replaced).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(readFileSync(file, "utf8").trim()).toBe(replaced);
   });
 });
