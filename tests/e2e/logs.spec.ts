@@ -34,10 +34,13 @@ test("logs one JSON line per request, and an unexpected error's stack under its 
     expect((await send("log-no-route", "GET", "/api/nothing/here")).status).toBe(404);
     expect((await send("log-health", "GET", "/api/health")).status).toBe(200);
 
-    // A database without the table the app needs: the failure nobody planned for.
+    // A database that fails in a way nobody planned for: a trigger someone added raises an error of its own.
     const database = new pg.Client({ connectionString: cluster.url });
     await database.connect();
-    await database.query("alter table tasks rename to tasks_elsewhere");
+    await database.query(`
+      create function refuse_tasks() returns trigger language plpgsql as $$
+      begin raise exception 'tasks are frozen for maintenance' using errcode = 'XX000'; end $$;
+      create trigger refuse_tasks before insert on tasks for each row execute function refuse_tasks();`);
     await database.end();
     const failed = await send("log-unexpected", "POST", tasksUrl(alice.id), alice.auth, { title: "secret title 4711" });
     expect(failed.status).toBe(500);
@@ -62,10 +65,10 @@ test("logs one JSON line per request, and an unexpected error's stack under its 
       userId: alice.id,
       code: "internal_error",
       err: {
-        message: 'relation "tasks" does not exist',
-        code: "42P01",
+        message: "tasks are frozen for maintenance",
+        code: "XX000",
         query: expect.stringContaining('insert into "tasks"'),
-        stack: expect.stringMatching(/relation "tasks" does not exist\n\s+at /),
+        stack: expect.stringMatching(/tasks are frozen for maintenance\n\s+at /),
       },
     });
     expect(server.output()).not.toContain("secret title 4711");
