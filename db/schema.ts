@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, pgTable, text, timestamp, varchar } from "drizzle-orm/pg-core";
-import { DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH } from "../lib/schemas/limits";
-import { isoTimestamp } from "./timestamps";
+import { DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH } from "../lib/limits";
+
+// The service reads timestamps through to_char (lib/tasks/statements.ts), never the session's text rendering.
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "string" });
 
 // Property names match the API's JSON fields, so a row is a Task without a mapping layer.
 export const users = pgTable("users", {
@@ -20,8 +22,8 @@ export const tasks = pgTable(
     title: varchar("title", { length: TITLE_MAX_LENGTH }).notNull(),
     description: text("description"),
     completed: boolean("completed").notNull().default(false),
-    created_at: isoTimestamp("created_at").notNull().default(sql`now()`),
-    updated_at: isoTimestamp("updated_at").notNull().default(sql`now()`),
+    created_at: timestamptz("created_at").notNull().default(sql`now()`),
+    updated_at: timestamptz("updated_at").notNull().default(sql`now()`),
   },
   (table) => [
     // char_length counts code points, as the API does; the API trims titles, so a blank one cannot pass either.
@@ -37,7 +39,8 @@ export const tasks = pgTable(
     // in either direction.
     index("tasks_user_created_idx").on(table.user_id, table.created_at.desc().nullsFirst(), table.id.desc().nullsFirst()),
     index("tasks_user_updated_idx").on(table.user_id, table.updated_at.desc().nullsFirst(), table.id.desc().nullsFirst()),
-    index("tasks_user_title_idx").on(table.user_id, table.title, table.id),
+    // Titles sort case-insensitively: by lower(title).
+    index("tasks_user_title_idx").on(table.user_id, sql`lower(${table.title})`, table.id),
   ],
 );
 

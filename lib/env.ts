@@ -1,81 +1,89 @@
 import { randomBytes } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { createEnv } from "@t3-oss/env-core";
 import { z } from "zod";
+import { AUTH_SECRET_MIN_LENGTH, developmentAuthSecret, LOCAL_DATA_DIR } from "./development-secret";
 
-export const AUTH_SECRET_MIN_LENGTH = 32;
-/** The git-ignored directory that holds what this checkout generates for itself: the embedded database, the dev secret. */
-export const LOCAL_DATA_DIR = ".data";
+export { AUTH_SECRET_MIN_LENGTH };
 
-const CREDENTIALS_PASSWORD_MIN_LENGTH = 12;
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+// The configuration, declared: one entry per variable (its rule, default and message), the rules between variables in
+// one list, then the shape the code reads. Parsed once, on first use; .env files are loaded before (Next.js does it
+// for the server, scripts/load-env.ts for everything else). Every variable is in .env.example.
+
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const isLoopback = (url: string) => LOOPBACK_HOSTS.has(new URL(url).hostname);
 
-// Keys fetched over plain HTTP could be swapped by anyone on the path, and with them every identity.
-function isTrustworthyKeyUrl(value: string): boolean {
-  const url = new URL(value);
-  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
-}
+const url = (pattern: RegExp, message: string) =>
+  z.string().regex(pattern, message).refine(URL.canParse, { message: "is not a valid URL", abort: true });
+const secret = (minimum: number) => z.string().min(minimum, `must be at least ${minimum} characters`);
 
-const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
-
-const postgresUrl = z.preprocess(
-  emptyAsUndefined,
-  z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string")
-    .refine((value) => URL.canParse(value), "is not a valid URL")
-    .optional(),
-);
-
-const rawEnvSchema = z.object({
+const variables = {
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  VERCEL: z.preprocess(emptyAsUndefined, z.string().optional()),
-  DATABASE_URL: postgresUrl,
-  // The direct (non-pooled) URL, for migrations: the name Neon's Vercel integration gives it.
-  DATABASE_URL_UNPOOLED: postgresUrl,
-  DATABASE_DRIVER: z.preprocess(emptyAsUndefined, z.enum(["pg", "neon"]).optional()),
-  DATABASE_POOL_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100).default(10)),
-  DATABASE_WS_PROXY: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .regex(/^wss?:\/\//, "must be a ws:// or wss:// URL")
-      .refine((value) => URL.canParse(value), "is not a valid URL")
-      .refine(
-        (value) => value.startsWith("wss://") || LOOPBACK_HOSTS.has(new URL(value).hostname),
-        "must use wss:// unless the proxy is on this machine (127.0.0.1, localhost, ::1)",
-      )
-      .optional(),
-  ),
-  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default("info")),
-  PGLITE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(`${LOCAL_DATA_DIR}/pglite`)),
-  AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
-  BENCH_FLOOR_ROUTE: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).default("0")),
-  CURSOR_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
-  AUTH_JWKS_URL: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .refine((value) => URL.canParse(value), { message: "is not a valid URL", abort: true })
-      .refine(isTrustworthyKeyUrl, "must be an https:// URL (http:// only for localhost)")
-      .optional(),
-  ),
-  AUTH_ISSUER: z.preprocess(emptyAsUndefined, z.string().optional()),
-  AUTH_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().optional()),
-  NEXTAUTH_URL: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .regex(/^https?:\/\//, "must be an http:// or https:// URL")
-      .refine((value) => URL.canParse(value), "is not a valid URL")
-      .optional(),
-  ),
-  AUTH_CREDENTIALS_PASSWORD: z.preprocess(
-    emptyAsUndefined,
-    z.string().min(CREDENTIALS_PASSWORD_MIN_LENGTH, `must be at least ${CREDENTIALS_PASSWORD_MIN_LENGTH} characters`).optional(),
-  ),
-});
+  VERCEL: z.string().optional(),
+  DATABASE_URL: url(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string").optional(),
+  DATABASE_URL_UNPOOLED: url(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string").optional(),
+  DATABASE_DRIVER: z.enum(["pg", "neon"]).optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  DATABASE_WS_PROXY: url(/^wss?:\/\//, "must be a ws:// or wss:// URL")
+    .refine((value) => value.startsWith("wss://") || isLoopback(value), "must use wss:// unless the proxy is on this machine (127.0.0.1, localhost, ::1)")
+    .optional(),
+  PGLITE_DATA_DIR: z.string().default(`${LOCAL_DATA_DIR}/pglite`),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  AUTH_SECRET: z.string().optional(),
+  CURSOR_SECRET: z.string().optional(),
+  // Keys fetched over plain HTTP could be swapped by anyone on the path, and with them every identity.
+  AUTH_JWKS_URL: url(/^https?:\/\//, "must be an https:// URL (http:// only for localhost)")
+    .refine((value) => value.startsWith("https://") || isLoopback(value), "must be an https:// URL (http:// only for localhost)")
+    .optional(),
+  AUTH_ISSUER: z.string().optional(),
+  AUTH_AUDIENCE: z.string().optional(),
+  NEXTAUTH_URL: url(/^https?:\/\//, "must be an http:// or https:// URL").optional(),
+  AUTH_CREDENTIALS_PASSWORD: secret(12).optional(),
+  BENCH_FLOOR_ROUTE: z.enum(["0", "1"]).default("0"),
+};
+type Variables = z.infer<z.ZodObject<typeof variables>>;
+/** Every variable the app reads. */
+export const CONFIGURATION_VARIABLES = Object.keys(variables) as (keyof Variables)[];
+
+const generateHint = "(generate one with `openssl rand -base64 32`)";
+
+/** The rules between variables: each returns the variable at fault and why, or nothing. */
+const crossFieldRules: ((vars: Variables) => [keyof Variables, string] | undefined)[] = [
+  (v) =>
+    v.VERCEL && !v.DATABASE_URL
+      ? ["DATABASE_URL", "is required on Vercel, whose file system does not outlive a function instance (the embedded database would lose every write)"]
+      : undefined,
+  (v) => (v.DATABASE_DRIVER && !v.DATABASE_URL ? ["DATABASE_URL", `is required when DATABASE_DRIVER=${v.DATABASE_DRIVER}`] : undefined),
+  (v) =>
+    v.DATABASE_URL_UNPOOLED && !v.DATABASE_URL
+      ? ["DATABASE_URL_UNPOOLED", "is only used beside DATABASE_URL (for migrations); set DATABASE_URL too"]
+      : undefined,
+  (v) =>
+    v.DATABASE_WS_PROXY && v.DATABASE_DRIVER !== "neon"
+      ? ["DATABASE_WS_PROXY", "is only used by the Neon driver; set DATABASE_DRIVER=neon as well"]
+      : undefined,
+  (v) => {
+    if (v.NODE_ENV !== "production") return undefined;
+    if (v.AUTH_SECRET === undefined && v.AUTH_JWKS_URL === undefined) {
+      return ["AUTH_SECRET", `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production unless AUTH_JWKS_URL is set ${generateHint}`];
+    }
+    if (v.AUTH_SECRET !== undefined && v.AUTH_SECRET.length < AUTH_SECRET_MIN_LENGTH) {
+      return ["AUTH_SECRET", `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production ${generateHint}, or left unset to accept only AUTH_JWKS_URL's tokens`];
+    }
+    return undefined;
+  },
+  (v) => {
+    if (v.NODE_ENV !== "production") return undefined;
+    if (v.CURSOR_SECRET !== undefined && v.CURSOR_SECRET.length < AUTH_SECRET_MIN_LENGTH) {
+      return ["CURSOR_SECRET", `must be at least ${AUTH_SECRET_MIN_LENGTH} characters in production`];
+    }
+    if (v.CURSOR_SECRET === undefined && v.AUTH_SECRET === undefined && v.AUTH_JWKS_URL) {
+      return ["CURSOR_SECRET", `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production when AUTH_SECRET is not: list cursors are signed with it ${generateHint}`];
+    }
+    return undefined;
+  },
+];
 
 export type DatabaseConfig =
   | { driver: "pglite"; dataDir: string }
@@ -114,133 +122,66 @@ export interface Env {
   benchFloorRoute: boolean;
 }
 
+/** Bad configuration: the message names every variable at fault, one per line. */
 export class ConfigurationError extends Error {
   readonly code = "configuration_error";
 }
 
-function resolveDataDir(dataDir: string): string {
-  return dataDir.includes("://") ? dataDir : path.resolve(dataDir);
-}
+const fail = (problems: string[]): never => {
+  throw new ConfigurationError(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+};
 
-export function parseEnv(source: Record<string, string | undefined>): Env {
-  const parsed = rawEnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigurationError(`Invalid configuration:\n${problems.join("\n")}`);
-  }
-  const raw = parsed.data;
-  const production = raw.NODE_ENV === "production";
-  const problems: string[] = [];
-
-  if (raw.VERCEL && !raw.DATABASE_URL) {
-    problems.push(
-      "  - DATABASE_URL: is required on Vercel, whose file system does not outlive a function instance " +
-        "(the embedded database would lose every write)",
-    );
-  }
-  if (raw.DATABASE_DRIVER && !raw.DATABASE_URL) {
-    problems.push(`  - DATABASE_URL: is required when DATABASE_DRIVER=${raw.DATABASE_DRIVER}`);
-  }
-  if (raw.DATABASE_URL_UNPOOLED && !raw.DATABASE_URL) {
-    problems.push("  - DATABASE_URL_UNPOOLED: is only used beside DATABASE_URL (for migrations); set DATABASE_URL too");
-  }
-  if (raw.DATABASE_WS_PROXY && raw.DATABASE_DRIVER !== "neon") {
-    problems.push("  - DATABASE_WS_PROXY: is only used by the Neon driver; set DATABASE_DRIVER=neon as well");
-  }
-  if (production && raw.AUTH_SECRET === undefined && raw.AUTH_JWKS_URL === undefined) {
-    problems.push(
-      `  - AUTH_SECRET: must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production ` +
-        "unless AUTH_JWKS_URL is set (generate one with `openssl rand -base64 32`)",
-    );
-  } else if (production && raw.AUTH_SECRET !== undefined && raw.AUTH_SECRET.length < AUTH_SECRET_MIN_LENGTH) {
-    problems.push(
-      `  - AUTH_SECRET: must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production ` +
-        "(generate one with `openssl rand -base64 32`), or left unset to accept only AUTH_JWKS_URL's tokens",
-    );
-  }
-  if (production && raw.CURSOR_SECRET !== undefined && raw.CURSOR_SECRET.length < AUTH_SECRET_MIN_LENGTH) {
-    problems.push(`  - CURSOR_SECRET: must be at least ${AUTH_SECRET_MIN_LENGTH} characters in production`);
-  } else if (production && raw.CURSOR_SECRET === undefined && raw.AUTH_SECRET === undefined && raw.AUTH_JWKS_URL) {
-    problems.push(
-      `  - CURSOR_SECRET: must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production when ` +
-        "AUTH_SECRET is not: list cursors are signed with it (generate one with `openssl rand -base64 32`)",
-    );
-  }
-  if (problems.length > 0) throw new ConfigurationError(`Invalid configuration:\n${problems.join("\n")}`);
-
-  let database: DatabaseConfig;
-  if (!raw.DATABASE_URL) {
-    database = { driver: "pglite", dataDir: resolveDataDir(raw.PGLITE_DATA_DIR) };
-  } else {
-    const server = {
-      url: raw.DATABASE_URL,
-      migrationUrl: raw.DATABASE_URL_UNPOOLED ?? raw.DATABASE_URL,
-      poolMax: raw.DATABASE_POOL_MAX,
-    };
-    database =
-      raw.DATABASE_DRIVER === "neon"
-        ? { driver: "neon", ...server, ...(raw.DATABASE_WS_PROXY ? { wsProxy: raw.DATABASE_WS_PROXY } : {}) }
-        : { driver: "pg", ...server };
-  }
-
-  const secret = raw.AUTH_SECRET;
-  const credentialsOn = !production || raw.AUTH_CREDENTIALS_PASSWORD !== undefined;
-  const auth: AuthConfig = {
-    secret,
-    jwksUrl: raw.AUTH_JWKS_URL,
-    issuer: raw.AUTH_ISSUER,
-    audience: raw.AUTH_AUDIENCE,
-    nextAuth: secret
-      ? {
-          secureCookies: raw.NEXTAUTH_URL ? raw.NEXTAUTH_URL.startsWith("https://") : Boolean(raw.VERCEL),
-          credentials: credentialsOn ? { password: raw.AUTH_CREDENTIALS_PASSWORD ?? null } : null,
-        }
-      : null,
-  };
+function toEnv(v: Variables): Env {
+  const production = v.NODE_ENV === "production";
+  const server = { url: v.DATABASE_URL!, migrationUrl: v.DATABASE_URL_UNPOOLED ?? v.DATABASE_URL!, poolMax: v.DATABASE_POOL_MAX };
+  const database: DatabaseConfig = !v.DATABASE_URL
+    ? { driver: "pglite", dataDir: v.PGLITE_DATA_DIR.includes("://") ? v.PGLITE_DATA_DIR : path.resolve(v.PGLITE_DATA_DIR) }
+    : v.DATABASE_DRIVER === "neon"
+      ? { driver: "neon", ...server, ...(v.DATABASE_WS_PROXY ? { wsProxy: v.DATABASE_WS_PROXY } : {}) }
+      : { driver: "pg", ...server };
+  const credentialsOn = !production || v.AUTH_CREDENTIALS_PASSWORD !== undefined;
   return {
     production,
     database,
-    auth,
+    auth: {
+      secret: v.AUTH_SECRET,
+      jwksUrl: v.AUTH_JWKS_URL,
+      issuer: v.AUTH_ISSUER,
+      audience: v.AUTH_AUDIENCE,
+      nextAuth: v.AUTH_SECRET
+        ? {
+            secureCookies: v.NEXTAUTH_URL ? v.NEXTAUTH_URL.startsWith("https://") : Boolean(v.VERCEL),
+            credentials: credentialsOn ? { password: v.AUTH_CREDENTIALS_PASSWORD ?? null } : null,
+          }
+        : null,
+    },
     // Only a parseEnv outside production without AUTH_SECRET gets here without either (getEnv always has one there):
     // cursors then last as long as the process.
-    cursorSecret: raw.CURSOR_SECRET ?? secret ?? randomBytes(32).toString("base64url"),
-    logLevel: raw.LOG_LEVEL,
-    benchFloorRoute: raw.BENCH_FLOOR_ROUTE === "1",
+    cursorSecret: v.CURSOR_SECRET ?? v.AUTH_SECRET ?? randomBytes(32).toString("base64url"),
+    logLevel: v.LOG_LEVEL,
+    benchFloorRoute: v.BENCH_FLOOR_ROUTE === "1",
   };
 }
 
 /**
- * This checkout's own development secret: generated at random on first use and kept in `.data/dev-auth-secret`
- * (git-ignored, readable by its owner only), so that the dev server and `npm run token` agree, and nobody else can mint
- * tokens for a developer's server. Never used in production, which requires AUTH_SECRET or AUTH_JWKS_URL.
+ * Validates a set of variables (an empty string counts as unset) and derives the configuration the code reads.
+ * Throws ConfigurationError naming every variable at fault.
  */
-export function developmentAuthSecret(dataDir = LOCAL_DATA_DIR): string {
-  const file = path.resolve(dataDir, "dev-auth-secret");
-  const kept = readIfPresent(file);
-  if (kept !== undefined && kept.length >= AUTH_SECRET_MIN_LENGTH) return kept;
-  mkdirSync(path.dirname(file), { recursive: true });
-  // Written whole under another name, then linked into place: a process reading at the same moment never sees half of
-  // it, and of two processes generating at once, the first link wins and both use that secret.
-  const draft = `${file}.${process.pid}.tmp`;
-  writeFileSync(draft, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
-  try {
-    if (kept !== undefined) rmSync(file, { force: true }); // too short to be ours: replace it
-    linkSync(draft, file);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== "EEXIST") throw error;
-  } finally {
-    rmSync(draft, { force: true });
-  }
-  return readFileSync(file, "utf8").trim();
-}
-
-function readIfPresent(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8").trim();
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return undefined;
-    throw error;
-  }
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const vars = createEnv({
+    server: variables,
+    runtimeEnv: source,
+    isServer: true,
+    emptyStringAsUndefined: true,
+    onValidationError: (issues) =>
+      fail(issues.map((issue) => `${issue.path?.map((key) => (typeof key === "object" ? key.key : key)).join(".")}: ${issue.message}`)),
+  }) as Variables;
+  const problems = crossFieldRules.flatMap((rule) => {
+    const broken = rule(vars);
+    return broken ? [`${broken[0]}: ${broken[1]}`] : [];
+  });
+  if (problems.length > 0) fail(problems);
+  return toEnv(vars);
 }
 
 let cachedEnv: Env | undefined;

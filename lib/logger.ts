@@ -1,5 +1,4 @@
 import pino, { type Logger } from "pino";
-import { withoutQueryParameters } from "../db/errors";
 import { getEnv } from "./env";
 
 // One JSON object per line on stdout: what Vercel's log drains and `next start` behind any collector expect.
@@ -14,7 +13,6 @@ export function getLogger(): Logger {
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    serializers: { err: (error: unknown) => pino.stdSerializers.err(withoutQueryParameters(error) as Error) },
   });
   return logger;
 }

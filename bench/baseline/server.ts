@@ -21,7 +21,8 @@ import {
 } from "../../lib/http/errors";
 import { MAX_BODY_BYTES } from "../../lib/http/body";
 import { TaskCompletion, TaskCreate, TaskId, TaskListQuery, TaskUpdate } from "../../lib/schemas/tasks";
-import { createTask, deleteTask, getTask, listTasks, setTaskCompletion, taskVersion, updateTask } from "../../lib/tasks";
+import { etagOf } from "../../lib/http/etag";
+import { createTask, deleteTask, getTask, listTasks, setTaskCompletion, updateTask } from "../../lib/tasks";
 import type { z } from "zod";
 
 const ROUTE = /^\/api\/([^/]+)\/tasks(?:\/([^/]+)(\/complete)?)?$/;
@@ -80,7 +81,7 @@ async function handle(request: http.IncomingMessage): Promise<Reply> {
   const withEtag = (task: { updated_at: string }, status = 200, headers: Record<string, string> = {}): Reply => ({
     status,
     body: task,
-    headers: { ...headers, ETag: `"${taskVersion(task)}"` },
+    headers: { ...headers, ETag: etagOf(task) },
   });
 
   if (!rawTaskId) {

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, type FlattenedJWSInput, type JWSHeaderParameters } from "jose";
+import { IdentityProviderUnavailableError } from "./errors";
 
 // The public keys of the JWKS issuer (AUTH_JWKS_URL), fetched on demand and kept in memory.
 
@@ -12,10 +13,6 @@ export const JWKS_MIN_FETCH_INTERVAL_MS = 5_000;
 /** Keys older than this are refreshed on the next request; if that refresh fails, the old keys keep serving. */
 export const JWKS_MAX_AGE_MS = 10 * 60_000;
 
-/** The issuer's keys cannot be fetched and none cached fits: the caller may be perfectly valid, so a 503, not a 401. */
-export class IdentityProviderUnavailableError extends Error {
-  readonly code = "identity_provider_unavailable";
-}
 
 export type FetchKeys = (url: string, init: RequestInit) => Promise<Response>;
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;

@@ -1,5 +1,5 @@
 import { getEnv } from "../env";
-import { invalidToken, serviceUnavailable } from "../http/errors";
+import { InvalidTokenError } from "./errors";
 import { readSessionCookie, sessionCookie } from "./session-cookie";
 import { verifyBearerToken, verifySessionCookieToken, type SessionUser } from "./tokens";
 
@@ -9,8 +9,8 @@ const BEARER = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)[ ]*$
 
 /**
  * The session-resolver hook: the only place that reads credentials. Returns the session user, or null when the request
- * carries none; throws a 401 ApiError when it carries credentials that do not verify, and a 503 when the identity
- * provider's keys cannot be fetched. Identity sources, in order:
+ * carries none. Throws InvalidTokenError when it carries credentials that do not verify, and
+ * IdentityProviderUnavailableError when the JWKS issuer's keys cannot be fetched. Identity sources, in order:
  *  - `Authorization: Bearer <JWS>`: HS256 with AUTH_SECRET, or EdDSA/ES256/RS256 from AUTH_JWKS_URL (Better Auth…);
  *  - the next-auth session cookie, a JWS this app signed with AUTH_SECRET (see lib/auth/next-auth.ts).
  * A request with a bearer token is judged by it alone, cookie or not.
@@ -19,25 +19,10 @@ export async function resolveSession(request: Request): Promise<SessionUser | nu
   const authorization = request.headers.get("authorization");
   if (authorization !== null) {
     const match = BEARER.exec(authorization);
-    if (!match?.[1]) throw invalidToken("the Authorization header must be `Bearer <token>`");
-    return toApiOutcome(verifyBearerToken(match[1]));
+    if (!match?.[1]) throw new InvalidTokenError("the Authorization header must be `Bearer <token>`");
+    return verifyBearerToken(match[1]);
   }
   const nextAuth = getEnv().auth.nextAuth;
   const cookieToken = nextAuth ? readSessionCookie(request, sessionCookie(nextAuth).name) : null;
-  if (cookieToken !== null) return toApiOutcome(verifySessionCookieToken(cookieToken));
-  return null;
-}
-
-async function toApiOutcome(verification: Promise<SessionUser>): Promise<SessionUser> {
-  try {
-    return await verification;
-  } catch (error) {
-    // Branch on `code`: production builds minify class names.
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code === "invalid_token") throw invalidToken((error as Error).message);
-    if (code === "identity_provider_unavailable") {
-      throw serviceUnavailable("the identity provider's signing keys cannot be fetched; try again shortly");
-    }
-    throw error;
-  }
+  return cookieToken === null ? null : verifySessionCookieToken(cookieToken);
 }

@@ -1,5 +1,6 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { getEnv, type AuthConfig } from "../env";
+import { InvalidTokenError } from "./errors";
 import { remoteKeySet } from "./jwks";
 
 export interface SessionUser {
@@ -67,10 +68,6 @@ function toSessionUser(payload: JWTPayload): SessionUser {
   const usableEmail =
     typeof email === "string" && email.length > 0 && email.length <= EMAIL_MAX_LENGTH && isStorableText(email);
   return usableEmail ? { id: payload.sub, email } : { id: payload.sub };
-}
-
-export class InvalidTokenError extends Error {
-  readonly code = "invalid_token";
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);

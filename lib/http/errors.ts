@@ -1,9 +1,14 @@
 import type { z } from "zod";
 import { isDatabaseUnavailable, isInvalidInputError, isSchemaMismatch } from "../../db/errors";
 import { expectSchemaChange } from "../../db/migrations";
+import { isAuthError } from "../auth/errors";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorDetail, type ErrorStatus } from "../schemas/errors";
+import { isTaskServiceError } from "../tasks/errors";
 
-/** The one kind of failure the API answers with: thrown from anywhere, rendered in `errorResponse` only. */
+// The one place where a failure becomes the contract's error: ApiError is what the API answers with, and toApiError
+// maps every other kind (the service's, identity's, the database's) to one. Only lib/http/responses.ts renders it.
+
+/** The one kind of failure the API answers with: thrown from anywhere in lib/http, rendered in errorResponse only. */
 export class ApiError extends Error {
   /** Fixed by the code, as in the contract's table. */
   readonly status: ErrorStatus;
@@ -75,13 +80,31 @@ export function fromZodError(error: z.ZodError, root: string): ApiError {
   return validationError(details);
 }
 
-// Failures the service and database layers report by code (it knows nothing of HTTP); codes survive minification, class names don't.
-function fromServiceError(error: unknown): ApiError | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === "version_mismatch") return preconditionFailed();
-  if (code === "invalid_cursor") {
-    return validationError([{ path: "cursor", message: (error as Error).message }]);
+/** The value, or a 404 when the service found nothing (missing and someone else's look the same). */
+export function orNotFound<T>(value: T | undefined | false): T {
+  if (value === undefined || value === false) throw notFound();
+  return value;
+}
+
+/** Failures whose kind lib/http knows: the service's, identity's, and those of this app's database layer. */
+function fromKnownKind(error: unknown): ApiError | undefined {
+  if (isTaskServiceError(error)) {
+    switch (error.code) {
+      case "task_version_mismatch":
+        return preconditionFailed();
+      case "invalid_cursor":
+        return validationError([{ path: "cursor", message: error.message }]);
+    }
   }
+  if (isAuthError(error)) {
+    switch (error.code) {
+      case "invalid_token":
+        return invalidToken(error.message);
+      case "identity_provider_unavailable":
+        return serviceUnavailable("the identity provider's signing keys cannot be fetched; try again shortly");
+    }
+  }
+  const code = (error as { code?: unknown } | null)?.code;
   if (code === "schema_behind") return schemaBehind();
   if (code === "data_directory_in_use") {
     return serviceUnavailable("the embedded database is in use by another process; see the server's log");
@@ -92,10 +115,11 @@ function fromServiceError(error: unknown): ApiError | undefined {
 /** Every failure, known or not, as the ApiError the client will see: never the failure's own message. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const serviceError = fromServiceError(error);
-  if (serviceError) return serviceError;
+  const known = fromKnownKind(error);
+  if (known) return known;
   if (isDatabaseUnavailable(error)) return serviceUnavailable();
   if (isSchemaMismatch(error)) {
+    // A table or column is missing: someone changed the schema under this process. Look at it again.
     expectSchemaChange();
     return schemaBehind();
   }
@@ -106,11 +130,7 @@ export function toApiError(error: unknown): ApiError {
 }
 
 export function errorBody(error: ApiError): ErrorBody {
-  return error.details ? { error: error.message, code: error.code, details: error.details } : { error: error.message, code: error.code };
-}
-
-/** The value, or a 404 when the service found nothing (missing and someone else's look the same). */
-export function orNotFound<T>(value: T | undefined | false): T {
-  if (value === undefined || value === false) throw notFound();
-  return value;
+  return error.details
+    ? { error: error.message, code: error.code, details: error.details }
+    : { error: error.message, code: error.code };
 }

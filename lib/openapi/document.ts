@@ -10,7 +10,7 @@ import {
 import packageJson from "../../package.json";
 import { MAX_BODY_BYTES } from "../http/body";
 import { RETRY_AFTER_SECONDS } from "../http/errors";
-import { SANE_REQUEST_ID } from "../http/route";
+import { SANE_REQUEST_ID } from "../http/request-log";
 import { ERROR_STATUS, ErrorBody, ErrorDetail, errorCodesOf, type ErrorStatus } from "../schemas/errors";
 import { HealthReport } from "../schemas/health";
 import { Task, TaskCompletion, TaskCreate, TaskId, TaskListQuery, TaskUpdate } from "../schemas/tasks";

@@ -6,7 +6,7 @@ import {
   SEARCH_MAX_LENGTH,
   TASK_ID_MAX,
   TITLE_MAX_LENGTH,
-} from "./limits";
+} from "../limits";
 
 /** Length in Unicode code points, as PostgreSQL's char_length counts (a well-formed string is assumed). */
 export function codePointLength(value: string): number {

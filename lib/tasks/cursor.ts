@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { getEnv } from "../env";
-import { TASK_ID_MAX } from "../schemas/limits";
+import { TASK_ID_MAX } from "../limits";
 import type { TaskListQuery } from "../schemas/tasks";
+import { InvalidCursorError } from "./errors";
 
 // List cursors: the position after the last task of a page (its sort value and id), signed so that a client can neither
 // forge a position nor carry a cursor over to a different query. Opaque to clients by design.
@@ -10,13 +11,6 @@ export interface CursorPosition {
   /** Epoch milliseconds for created_at/updated_at, the title itself for title. */
   value: number | string;
   id: number;
-}
-
-export class InvalidCursorError extends Error {
-  readonly code = "invalid_cursor";
-  constructor() {
-    super("is not a cursor this API issued for this query");
-  }
 }
 
 const SIGNATURE_BYTES = 16;
@@ -39,11 +33,13 @@ function sign(payload: string, query: QueryShape): Buffer {
     .subarray(0, SIGNATURE_BYTES);
 }
 
+/** The opaque cursor for the position after `position`, valid only with this query's sort, order, status and q. */
 export function encodeCursor(position: CursorPosition, query: QueryShape): string {
   const payload = Buffer.from(JSON.stringify([position.value, position.id])).toString("base64url");
   return `${payload}.${sign(payload, query).toString("base64url")}`;
 }
 
+/** The position a cursor carries; throws InvalidCursorError unless this API issued it for this very query. */
 export function decodeCursor(cursor: string, query: QueryShape): CursorPosition {
   const [payload, signature, ...rest] = cursor.split(".");
   if (!payload || !signature || rest.length > 0) throw new InvalidCursorError();

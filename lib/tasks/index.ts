@@ -1,47 +1,39 @@
 import "server-only";
-import { and, eq, inArray, not, type SQL } from "drizzle-orm";
-import { getDatabase, type Database } from "../../db/client";
+import { getDatabase } from "../../db/client";
 import { isForeignKeyViolation } from "../../db/errors";
-import { tasks, type TaskRow } from "../../db/schema";
-import type { SessionUser } from "../auth/tokens";
 import type { TaskCreate, TaskListQuery, TaskUpdate } from "../schemas/tasks";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./cursor";
-import { statementsFor, type UpdatableField } from "./statements";
+import { TaskVersionMismatchError } from "./errors";
+import { statementsFor, type ListShape } from "./statements";
 
-// The task service: every statement names its owner in SQL, and every write is one statement with RETURNING.
-// The hot paths run prepared statements (./statements.ts); conditional writes are built per request.
-// Nothing here knows about HTTP; "not found" is `undefined` (or `false`), whatever the reason.
+// The task service: every statement names its owner in SQL, every operation is one prepared statement, and nothing here
+// knows about HTTP. "Not found" is `undefined` (or `false`), whatever the reason: missing and someone else's look alike.
 
-export type Task = TaskRow;
+export * from "./errors";
 
-/** A write whose expected versions no longer include the task's current one: someone else changed it first. */
-export class VersionMismatchError extends Error {
-  readonly code = "version_mismatch";
-  constructor() {
-    super("the task has changed since the given version");
-  }
+/** Who a task belongs to: the session user, as far as storage cares. `email` is stored on the user's first write. */
+export interface Owner {
+  id: string;
+  email?: string;
+}
+
+/** A task as the API shows it; timestamps are ISO 8601 UTC text with milliseconds ("2026-11-24T04:00:00.000Z"). */
+export interface Task {
+  id: number;
+  user_id: string;
+  title: string;
+  description: string | null;
+  completed: boolean;
+  created_at: string;
+  /** Also the task's version: every change moves it forward by at least a millisecond (migration 0003). */
+  updated_at: string;
 }
 
 /**
- * The task's version: changes whenever the task does, since every change moves updated_at by at least a millisecond
- * (see the migration 0003_millisecond_timestamps).
+ * A write's precondition: `undefined` writes unconditionally; a list writes only while the task's `updated_at` is one
+ * of these ISO timestamps (an empty list matches nothing). A mismatch throws TaskVersionMismatchError.
  */
-export const taskVersion = (task: Pick<Task, "updated_at">): string => Date.parse(task.updated_at).toString(36);
-
-const VERSION = /^[0-9a-z]{1,11}$/;
-function versionTimes(versions: readonly string[]): string[] {
-  return versions
-    .filter((version) => VERSION.test(version))
-    .map((version) => new Date(parseInt(version, 36)).toISOString());
-}
-
-const ownedBy = (ownerId: string, taskId: number) => and(eq(tasks.user_id, ownerId), eq(tasks.id, taskId));
-
-const escapeLikePattern = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
-
-function positionOf(task: Task, sort: TaskListQuery["sort"]): CursorPosition {
-  return { value: sort === "title" ? task.title : Date.parse(task[sort]), id: task.id };
-}
+export type ExpectedVersions = readonly string[] | undefined;
 
 export interface TaskPage {
   tasks: Task[];
@@ -49,24 +41,34 @@ export interface TaskPage {
   nextCursor?: string;
 }
 
+const escapeLikePattern = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
+function positionOf(task: Task, sort: TaskListQuery["sort"]): CursorPosition {
+  return { value: sort === "title" ? task.title : Date.parse(task[sort]), id: task.id };
+}
+
+/** The list statement's shape and placeholder values for a query: what listTasks runs (and the EXPLAIN test plans). */
+export function listStatementInput(ownerId: string, query: TaskListQuery) {
+  const after = query.cursor ? decodeCursor(query.cursor, query) : undefined;
+  const shape: ListShape = { sort: query.sort, order: query.order, status: query.status, search: !!query.q, after: !!after };
+  const values = {
+    ownerId,
+    rows: query.limit + 1,
+    pattern: query.q ? `%${escapeLikePattern(query.q)}%` : undefined,
+    afterValue: typeof after?.value === "number" ? new Date(after.value).toISOString() : after?.value,
+    afterId: after?.id,
+  };
+  return { shape, values };
+}
+
 /**
- * One page of the owner's tasks. Keyset paging on (sort column, id): each page starts right after the previous page's
+ * One page of the owner's tasks. Keyset paging on (sort key, id): each page starts right after the previous page's
  * last row, read straight off an index, so page N costs what page 1 does, and rows created or deleted meanwhile
- * neither shift nor repeat the rest.
+ * neither shift nor repeat the rest. Throws InvalidCursorError for a cursor this service did not issue for the query.
  */
 export async function listTasks(ownerId: string, query: TaskListQuery): Promise<TaskPage> {
-  const db = await getDatabase();
-  const after = query.cursor ? decodeCursor(query.cursor, query) : undefined;
-  const shape = { sort: query.sort, order: query.order, status: query.status, search: !!query.q, after: !!after };
-  const rows = await statementsFor(db)
-    .list(shape)
-    .execute({
-      ownerId,
-      rows: query.limit + 1,
-      pattern: query.q ? `%${escapeLikePattern(query.q)}%` : undefined,
-      afterValue: typeof after?.value === "number" ? new Date(after.value).toISOString() : after?.value,
-      afterId: after?.id,
-    });
+  const { shape, values } = listStatementInput(ownerId, query);
+  const rows: Task[] = await statementsFor(await getDatabase()).list(shape).execute(values);
   if (rows.length <= query.limit) return { tasks: rows };
   const page = rows.slice(0, query.limit);
   return { tasks: page, nextCursor: encodeCursor(positionOf(page[page.length - 1]!, query.sort), query) };
@@ -77,7 +79,7 @@ export async function getTask(ownerId: string, taskId: number): Promise<Task | u
   return task;
 }
 
-async function insertTask(owner: SessionUser, input: TaskCreate, withEmail: boolean): Promise<Task> {
+async function insertTask(owner: Owner, input: TaskCreate, withEmail: boolean): Promise<Task> {
   const [task] = await statementsFor(await getDatabase()).create.execute({
     ownerId: owner.id,
     email: withEmail ? (owner.email ?? null) : null,
@@ -89,7 +91,8 @@ async function insertTask(owner: SessionUser, input: TaskCreate, withEmail: bool
   return task;
 }
 
-export async function createTask(owner: SessionUser, input: TaskCreate): Promise<Task> {
+/** Creates a task for the owner, and the owner's user row on their first write. */
+export async function createTask(owner: Owner, input: TaskCreate): Promise<Task> {
   try {
     return await insertTask(owner, input, true);
   } catch (error) {
@@ -99,83 +102,69 @@ export async function createTask(owner: SessionUser, input: TaskCreate): Promise
   }
 }
 
-/**
- * The two halves of a conditional write, for one statement: `target` finds the owner's task whatever its version (so a
- * missing task is a 404, not a 412), and `stillCurrent` is the write's WHERE, true only at one of the expected versions.
- */
-function versionCheck(db: Database, ownerId: string, taskId: number, expectedVersions: readonly string[]) {
-  return {
-    target: db.$with("target").as(db.select({ id: tasks.id }).from(tasks).where(ownedBy(ownerId, taskId))),
-    stillCurrent: and(ownedBy(ownerId, taskId), inArray(tasks.updated_at, versionTimes(expectedVersions))),
-  };
+/** What a write changes: the fields given; `completed: "toggle"` flips it in SQL, atomically. */
+export interface TaskChanges {
+  title?: string;
+  description?: string | null;
+  completed?: boolean | "toggle";
 }
 
-type TaskChanges = Partial<Pick<Task, UpdatableField>>;
-
 /**
- * Applies changes only if the task's current version is one of `expectedVersions`: the check and the write are one
- * UPDATE, so of two writers holding the same version exactly one wins. Rare enough to be built per request.
+ * Applies `changes` to the owner's task in one statement: undefined when the owner has no such task; throws
+ * TaskVersionMismatchError when `expectedVersions` is a list without the task's current version (nothing changed).
  */
-async function writeTaskIfCurrent(
+export async function writeTask(
   ownerId: string,
   taskId: number,
-  changes: TaskChanges | { completed: SQL },
-  expectedVersions: readonly string[],
+  changes: TaskChanges,
+  expectedVersions: ExpectedVersions,
 ): Promise<Task | undefined> {
-  const db = await getDatabase();
-  const { target, stillCurrent } = versionCheck(db, ownerId, taskId, expectedVersions);
-  const written = db.$with("written").as(db.update(tasks).set(changes).where(stillCurrent).returning());
-  const [row] = await db.with(target, written).select().from(target).leftJoin(written, eq(written.id, target.id));
+  const [row] = await statementsFor(await getDatabase()).write.execute({
+    ownerId,
+    taskId,
+    title: changes.title ?? null,
+    setDescription: changes.description !== undefined,
+    description: changes.description ?? null,
+    toggle: changes.completed === "toggle",
+    completed: typeof changes.completed === "boolean" ? changes.completed : null,
+    expectedVersions: expectedVersions ? [...expectedVersions] : null,
+  });
   if (!row) return undefined;
-  if (!row.written) throw new VersionMismatchError();
+  if (!row.written) throw new TaskVersionMismatchError();
   return row.written;
 }
 
-export async function updateTask(
+/** PUT: the fields given change, the rest keep their value. See writeTask. */
+export function updateTask(
   ownerId: string,
   taskId: number,
   update: TaskUpdate,
-  expectedVersions?: readonly string[],
+  expectedVersions?: ExpectedVersions,
 ): Promise<Task | undefined> {
-  const changes: TaskChanges = {};
-  if (update.title !== undefined) changes.title = update.title;
-  if (update.description !== undefined) changes.description = update.description;
-  if (update.completed !== undefined) changes.completed = update.completed;
-  if (expectedVersions) return writeTaskIfCurrent(ownerId, taskId, changes, expectedVersions);
-  const statement = statementsFor(await getDatabase()).update(Object.keys(changes) as UpdatableField[]);
-  const [task] = await statement.execute({ ownerId, taskId, ...changes });
-  return task;
+  return writeTask(ownerId, taskId, update, expectedVersions);
 }
 
-/** Sets `completed`, or flips it atomically in SQL when no value is given. */
-export async function setTaskCompletion(
+/** PATCH /complete: sets `completed`, or flips it when no value is given. See writeTask. */
+export function setTaskCompletion(
   ownerId: string,
   taskId: number,
   completed: boolean | undefined,
-  expectedVersions?: readonly string[],
+  expectedVersions?: ExpectedVersions,
 ): Promise<Task | undefined> {
-  if (expectedVersions) {
-    return writeTaskIfCurrent(ownerId, taskId, { completed: completed ?? not(tasks.completed) }, expectedVersions);
-  }
-  const statements = statementsFor(await getDatabase());
-  const [task] =
-    completed === undefined
-      ? await statements.toggle.execute({ ownerId, taskId })
-      : await statements.update(["completed"]).execute({ ownerId, taskId, completed });
-  return task;
+  return writeTask(ownerId, taskId, { completed: completed ?? "toggle" }, expectedVersions);
 }
 
-export async function deleteTask(ownerId: string, taskId: number, expectedVersions?: readonly string[]): Promise<boolean> {
-  const db = await getDatabase();
-  if (!expectedVersions) return (await statementsFor(db).delete.execute({ ownerId, taskId })).length > 0;
-  const { target, stillCurrent } = versionCheck(db, ownerId, taskId, expectedVersions);
-  const deleted = db.$with("deleted").as(db.delete(tasks).where(stillCurrent).returning({ deleted_id: tasks.id }));
-  const [row] = await db
-    .with(target, deleted)
-    .select({ deleted_id: deleted.deleted_id })
-    .from(target)
-    .leftJoin(deleted, eq(deleted.deleted_id, target.id));
+/**
+ * Deletes the owner's task in one statement: false when the owner has no such task; throws TaskVersionMismatchError
+ * when `expectedVersions` is a list without the task's current version (nothing deleted).
+ */
+export async function deleteTask(ownerId: string, taskId: number, expectedVersions?: ExpectedVersions): Promise<boolean> {
+  const [row] = await statementsFor(await getDatabase()).delete.execute({
+    ownerId,
+    taskId,
+    expectedVersions: expectedVersions ? [...expectedVersions] : null,
+  });
   if (!row) return false;
-  if (row.deleted_id === null) throw new VersionMismatchError();
+  if (!row.deleted) throw new TaskVersionMismatchError();
   return true;
 }

@@ -1,57 +1,105 @@
 import "server-only";
-import { and, asc, desc, eq, ilike, not, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, or, sql, type Column, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { tasks } from "../../db/schema";
 import type { TaskListQuery } from "../schemas/tasks";
 
-// The service's statements, built once per process and prepared under a name: the driver parses each one once per
-// connection, and no request rebuilds SQL text. Values travel as placeholders.
+// The service's statements: one per operation, built once per process and prepared under a name, so the driver parses
+// each once per connection and no request builds SQL text. Every value travels as a placeholder. Each statement names
+// its owner exactly once (`user_id = $ownerId`); a write reaches its row only through that filter.
 
 const p = sql.placeholder;
-const ownedBy = and(eq(tasks.user_id, p("ownerId")), eq(tasks.id, p("taskId")));
+
+/**
+ * A timestamp in the API's form, formatted by the database itself: "2026-11-24T04:00:00.000Z" whatever the session's
+ * DateStyle, TimeZone or IntervalStyle (the contract), and with no Date object built per row.
+ */
+const isoUtc = (column: Column) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** A task as every statement returns it: the API's fields, timestamps as ISO text. */
+const TASK_COLUMNS = {
+  id: tasks.id,
+  user_id: tasks.user_id,
+  title: tasks.title,
+  description: tasks.description,
+  completed: tasks.completed,
+  created_at: isoUtc(tasks.created_at).as("created_at"),
+  updated_at: isoUtc(tasks.updated_at).as("updated_at"),
+};
+
+/** The owner's task `taskId`: the one owner filter of get, write and delete. */
+const ownersTask = and(eq(tasks.user_id, p("ownerId")), eq(tasks.id, p("taskId")));
+
+/**
+ * A conditional write's precondition, evaluated on the row being written (so that of two writers holding the same
+ * version, the second re-checks the row the first wrote, and fails): no expected versions means unconditional, an
+ * empty list matches nothing.
+ */
+const atExpectedVersion = sql`(${p("expectedVersions")}::timestamptz[] is null
+  or ${tasks.updated_at} = any(${p("expectedVersions")}::timestamptz[]))`;
 
 /** What decides the text of a list statement; everything else is a placeholder. */
 export type ListShape = Pick<TaskListQuery, "sort" | "order" | "status"> & { search: boolean; after: boolean };
 
-const SORT_COLUMNS = { created_at: tasks.created_at, updated_at: tasks.updated_at, title: tasks.title } as const;
+// Titles sort case-insensitively (the contract): by lower(title), which tasks_user_title_idx indexes.
+const SORT_KEYS: Record<TaskListQuery["sort"], Column | SQL> = {
+  created_at: tasks.created_at,
+  updated_at: tasks.updated_at,
+  title: sql`lower(${tasks.title})`,
+};
 
 /** One page of a user's tasks plus one row, to know whether another page follows; see listTasks. */
 export function listStatement(db: Database, shape: ListShape) {
-  const column = SORT_COLUMNS[shape.sort];
+  const key = SORT_KEYS[shape.sort];
   const filters: SQL[] = [eq(tasks.user_id, p("ownerId"))];
   if (shape.status !== "all") filters.push(eq(tasks.completed, shape.status === "completed"));
   if (shape.search) filters.push(or(ilike(tasks.title, p("pattern")), ilike(tasks.description, p("pattern")))!);
   if (shape.after) {
-    const value = shape.sort === "title" ? sql`${p("afterValue")}` : sql`${p("afterValue")}::timestamptz`;
-    filters.push(
-      shape.order === "desc"
-        ? sql`(${column}, ${tasks.id}) < (${value}, ${p("afterId")})`
-        : sql`(${column}, ${tasks.id}) > (${value}, ${p("afterId")})`,
-    );
+    // Keyset paging: the rows strictly after the previous page's last (sort key, id).
+    const after = shape.sort === "title" ? sql`lower(${p("afterValue")}::text)` : sql`${p("afterValue")}::timestamptz`;
+    const comparison = shape.order === "desc" ? sql`<` : sql`>`;
+    filters.push(sql`(${key}, ${tasks.id}) ${comparison} (${after}, ${p("afterId")})`);
   }
   const direction = shape.order === "desc" ? desc : asc;
   return db
-    .select()
+    .select(TASK_COLUMNS)
     .from(tasks)
     .where(and(...filters))
-    .orderBy(direction(column), direction(tasks.id))
+    .orderBy(direction(key), direction(tasks.id))
     .limit(p("rows"));
 }
 
 const listName = (shape: ListShape) =>
   `list_tasks_${shape.sort}_${shape.order}_${shape.status}${shape.search ? "_q" : ""}${shape.after ? "_after" : ""}`;
 
-const UPDATABLE = ["title", "description", "completed"] as const;
-export type UpdatableField = (typeof UPDATABLE)[number];
-
 function buildStatements(db: Database) {
   const lists = new Map<string, ReturnType<ReturnType<typeof listStatement>["prepare"]>>();
-  const updates = new Map<string, ReturnType<typeof prepareUpdate>>();
+  const target = db.$with("target").as(db.select({ id: tasks.id }).from(tasks).where(ownersTask));
+  const isTarget = sql`${tasks.id} = (select ${target.id} from ${target})`;
 
-  function prepareUpdate(fields: readonly UpdatableField[]) {
-    const changes = Object.fromEntries(fields.map((field) => [field, p(field)]));
-    return db.update(tasks).set(changes).where(ownedBy).returning().prepare(`update_task_${fields.join("_")}`);
-  }
+  // Every change of a task, conditional or not: PUT's fields, PATCH's toggle and set. A field whose placeholder is null
+  // keeps its value (description, which may be set to null, says so with setDescription). The result has the target
+  // (the owner's task, whatever its version) and what was written: target without written means the version did not
+  // match.
+  const written = db.$with("written").as(
+    db
+      .update(tasks)
+      .set({
+        title: sql`coalesce(${p("title")}::varchar, ${tasks.title})`,
+        description: sql`case when ${p("setDescription")}::boolean then ${p("description")}::text
+                              else ${tasks.description} end`,
+        completed: sql`case when ${p("toggle")}::boolean then not ${tasks.completed}
+                            else coalesce(${p("completed")}::boolean, ${tasks.completed}) end`,
+      })
+      .where(and(isTarget, atExpectedVersion))
+      .returning(TASK_COLUMNS),
+  );
+  const deleted = db.$with("deleted").as(
+    db
+      .delete(tasks)
+      .where(and(isTarget, atExpectedVersion))
+      .returning({ id: tasks.id }),
+  );
 
   return {
     list(shape: ListShape) {
@@ -61,7 +109,7 @@ function buildStatements(db: Database) {
       return statement;
     },
 
-    get: db.select().from(tasks).where(ownedBy).limit(1).prepare("get_task"),
+    get: db.select(TASK_COLUMNS).from(tasks).where(ownersTask).limit(1).prepare("get_task"),
 
     // The owner's row is created on the first write, in the same statement as the task. An email already held by
     // another user is not stored (the column is unique), rather than failing this user's write.
@@ -75,26 +123,12 @@ function buildStatements(db: Database) {
       )
       .insert(tasks)
       .values({ user_id: p("ownerId"), title: p("title"), description: p("description"), completed: p("completed") })
-      .returning()
+      .returning(TASK_COLUMNS)
       .prepare("create_task"),
 
-    /** Only the fields given change; one prepared statement per combination of fields. */
-    update(fields: readonly UpdatableField[]) {
-      const ordered = UPDATABLE.filter((field) => fields.includes(field));
-      const key = ordered.join(",");
-      let statement = updates.get(key);
-      if (!statement) updates.set(key, (statement = prepareUpdate(ordered)));
-      return statement;
-    },
+    write: db.with(target, written).select().from(target).leftJoin(written, sql`true`).prepare("write_task"),
 
-    toggle: db
-      .update(tasks)
-      .set({ completed: not(tasks.completed) })
-      .where(ownedBy)
-      .returning()
-      .prepare("toggle_task"),
-
-    delete: db.delete(tasks).where(ownedBy).returning({ id: tasks.id }).prepare("delete_task"),
+    delete: db.with(target, deleted).select().from(target).leftJoin(deleted, sql`true`).prepare("delete_task"),
   };
 }
 

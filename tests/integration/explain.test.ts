@@ -2,8 +2,7 @@ import { fillPlaceholders, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, getDatabase } from "@/db/client";
 import { TaskListQuery } from "@/lib/schemas/tasks";
-import { listTasks } from "@/lib/tasks";
-import { decodeCursor } from "@/lib/tasks/cursor";
+import { listStatementInput, listTasks } from "@/lib/tasks";
 import { listStatement } from "@/lib/tasks/statements";
 import { newUserId } from "../support/api";
 
@@ -40,17 +39,9 @@ function nodesOf(plan: PlanNode): PlanNode[] {
 /** EXPLAIN of the exact statement listTasks prepares for this query, with the values it would bind. */
 async function planFor(input: Record<string, string>): Promise<PlanNode[]> {
   const db = await getDatabase();
-  const query = TaskListQuery.parse(input);
-  const after = query.cursor ? decodeCursor(query.cursor, query) : undefined;
-  const shape = { sort: query.sort, order: query.order, status: query.status, search: !!query.q, after: !!after };
+  const { shape, values } = listStatementInput(target, TaskListQuery.parse(input));
   const statement = listStatement(db, shape).toSQL();
-  const params = fillPlaceholders(statement.params, {
-    ownerId: target,
-    rows: query.limit + 1,
-    pattern: query.q ? `%${query.q}%` : undefined,
-    afterValue: typeof after?.value === "number" ? new Date(after.value).toISOString() : after?.value,
-    afterId: after?.id,
-  });
+  const params = fillPlaceholders(statement.params, values);
   const client = (db as unknown as { $client: { query: (text: string, params: unknown[]) => Promise<unknown> } }).$client;
   const result = await client.query(`explain (format json) ${statement.sql}`, params);
   const rows = (result as { rows: Record<string, unknown>[] }).rows;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import * as tasksRoute from "@/app/api/[userId]/tasks/route";
 import { closeDatabase, getDatabase } from "@/db/client";
@@ -219,6 +219,8 @@ describe("keyset paging", () => {
       const limit = integerBetween(random, 1, 100);
 
       const direction = order === "asc" ? asc : desc;
+      // The contract's order, spelled independently of the service: titles case-insensitively, ties by id.
+      const key = sort === "title" ? sql`lower(${tasks.title})` : tasks[sort];
       const filters = [eq(tasks.user_id, alice.id)];
       if (status !== "all") filters.push(eq(tasks.completed, status === "completed"));
       const expected = (
@@ -226,7 +228,7 @@ describe("keyset paging", () => {
           .select({ id: tasks.id })
           .from(tasks)
           .where(and(...filters))
-          .orderBy(direction(tasks[sort]), direction(tasks.id))
+          .orderBy(direction(key), direction(tasks.id))
       ).map((row) => row.id);
 
       const pages = await pageThrough(alice, `?sort=${sort}&order=${order}&status=${status}&limit=${limit}`);

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { developmentAuthSecret, parseEnv } from "@/lib/env";
+import { developmentAuthSecret } from "@/lib/development-secret";
+import { CONFIGURATION_VARIABLES, parseEnv } from "@/lib/env";
 
 const secret = "s".repeat(32);
 
@@ -180,5 +181,14 @@ describe("developmentAuthSecret", () => {
     const replaced = developmentAuthSecret(dataDir);
     expect(replaced).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(readFileSync(file, "utf8").trim()).toBe(replaced);
+  });
+});
+
+describe(".env.example", () => {
+  it("lists every variable the app reads, each under a comment, except those the platform sets", () => {
+    const example = readFileSync(".env.example", "utf8");
+    const listed = [...example.matchAll(/^# ([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    const setByPlatform = ["NODE_ENV", "VERCEL"];
+    expect(listed.sort()).toEqual(CONFIGURATION_VARIABLES.filter((name) => !setByPlatform.includes(name)).sort());
   });
 });

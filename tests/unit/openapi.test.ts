@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { openApiDocument } from "@/lib/openapi/document";
 import { ERROR_CODES } from "@/lib/schemas/errors";
-import { LIST_LIMIT_MAX, TASK_ID_MAX } from "@/lib/schemas/limits";
+import { LIST_LIMIT_MAX, TASK_ID_MAX } from "@/lib/limits";
 import { TaskCompletion, TaskCreate, TaskId, TaskListQuery, TaskUpdate } from "@/lib/schemas/tasks";
 
 const document = () => structuredClone(openApiDocument()) as OpenAPIV3_1.Document;

@@ -2,7 +2,7 @@ import { DrizzleQueryError } from "drizzle-orm/errors";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { withoutQueryParameters } from "@/db/errors";
-import { routeOf } from "@/lib/http/route";
+import { routeOf } from "@/lib/http/request-log";
 
 describe("routeOf: the route field of a request's log line", () => {
   it.each([

@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from "vitest";
 import { resolveSession } from "@/lib/auth/session";
 import { readSessionCookie } from "@/lib/auth/session-cookie";
 import { signSessionToken } from "@/lib/auth/tokens";
-import { ApiError } from "@/lib/http/errors";
+import { InvalidTokenError } from "@/lib/auth/errors";
+import { toApiError, type ApiError } from "@/lib/http/errors";
 import { getEnv } from "@/lib/env";
 
 const requestWith = (authorization?: string) =>
@@ -12,14 +13,16 @@ const requestWith = (authorization?: string) =>
 const now = () => Math.floor(Date.now() / 1000);
 const secret = () => new TextEncoder().encode(getEnv().auth.secret);
 
+/** The hook refuses with InvalidTokenError, which the API answers as a 401: the answer is returned. */
 async function rejected(authorization: string): Promise<ApiError> {
   const error = await resolveSession(requestWith(authorization)).then(
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(error).toBeInstanceOf(ApiError);
-  expect((error as ApiError).status).toBe(401);
-  return error as ApiError;
+  expect(error).toBeInstanceOf(InvalidTokenError);
+  const answer = toApiError(error);
+  expect(answer.status).toBe(401);
+  return answer;
 }
 
 describe("resolveSession", () => {
@@ -109,7 +112,7 @@ describe("resolveSession with the next-auth session cookie", () => {
     const expired = await signSessionToken({ id: "alice" }, { expiresInSeconds: -60 });
     for (const cookie of [`next-auth.session-token=${token}x`, `next-auth.session-token=${expired}`]) {
       const error = await resolveSession(withCookie(cookie)).catch((caught: unknown) => caught);
-      expect((error as ApiError).status).toBe(401);
+      expect(error).toBeInstanceOf(InvalidTokenError);
     }
   });
 

@@ -1,4 +1,4 @@
-import { noSuchRoute } from "@/lib/http/route";
+import { noSuchRoute } from "@/lib/http/method-fallbacks";
 
 // Every /api path that no other route serves.
 export { noSuchRoute as GET, noSuchRoute as HEAD, noSuchRoute as POST, noSuchRoute as PUT };

@@ -1,8 +1,9 @@
-import { apiRoute, otherMethods } from "@/lib/http/route";
+import { publicRoute } from "@/lib/http/handler";
+import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
 import { referencePage } from "@/lib/openapi/reference";
 
 export const dynamic = "force-dynamic";
 
-export const GET = apiRoute(async () => referencePage());
+export const GET = publicRoute(async () => referencePage());
 
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers("GET");

@@ -1,8 +1,10 @@
-import { apiRoute, json, otherMethods } from "@/lib/http/route";
+import { publicRoute } from "@/lib/http/handler";
+import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
+import { json } from "@/lib/http/responses";
 import { openApiDocument } from "@/lib/openapi/document";
 
 export const dynamic = "force-dynamic";
 
-export const GET = apiRoute(async () => json(openApiDocument()));
+export const GET = publicRoute(async () => json(openApiDocument()));
 
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers("GET");

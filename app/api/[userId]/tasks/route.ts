@@ -1,6 +1,7 @@
 import { readJsonBody, readQuery } from "@/lib/http/body";
-import { nextPageLink, taskResponse } from "@/lib/http/conditional";
-import { json, otherMethods, userRoute } from "@/lib/http/route";
+import { userRoute } from "@/lib/http/handler";
+import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
+import { json, nextPageLink, taskResponse } from "@/lib/http/responses";
 import { TaskCreate, TaskListQuery } from "@/lib/schemas/tasks";
 import { createTask, listTasks } from "@/lib/tasks";
 
@@ -16,4 +17,4 @@ export const POST = userRoute<Params>(async ({ request, user }) => {
   return taskResponse(task, 201, { Location: `/api/${encodeURIComponent(user.id)}/tasks/${task.id}` });
 });
 
-export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET", "POST");
+export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers("GET", "POST");

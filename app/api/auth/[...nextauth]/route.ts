@@ -1,7 +1,8 @@
 import NextAuth from "next-auth";
 import type { NextRequest } from "next/server";
 import { NEXT_AUTH_ACTIONS, nextAuthOptions } from "@/lib/auth/next-auth";
-import { apiRoute, noSuchRoute, otherMethods, type HandlerContext } from "@/lib/http/route";
+import { publicRoute, type HandlerContext } from "@/lib/http/handler";
+import { methodNotAllowedHandlers, noSuchRoute } from "@/lib/http/method-fallbacks";
 
 type Params = { nextauth: string[] };
 
@@ -10,9 +11,9 @@ async function handler(request: Request, context: HandlerContext<Params>): Promi
   const options = nextAuthOptions();
   const { nextauth } = await context.params;
   if (!options || !NEXT_AUTH_ACTIONS.includes(nextauth[0] ?? "")) return noSuchRoute(request, context);
-  const nextAuth = apiRoute<Params>(async ({ params }) => NextAuth(request as NextRequest, { params }, options));
+  const nextAuth = publicRoute<Params>(async ({ params }) => NextAuth(request as NextRequest, { params }, options));
   return nextAuth(request, context);
 }
 
 export { handler as GET, handler as POST };
-export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET", "POST");
+export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers("GET", "POST");

@@ -1,4 +1,4 @@
-import { noSuchRoute } from "@/lib/http/route";
+import { noSuchRoute } from "@/lib/http/method-fallbacks";
 import { getEnv } from "@/lib/env";
 
 // The benchmark's framework floor: what Next.js alone costs to answer, with a constant body the size of one task.

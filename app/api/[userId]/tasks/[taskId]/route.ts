@@ -1,7 +1,9 @@
 import { readJsonBody } from "@/lib/http/body";
-import { expectedVersions, taskResponse } from "@/lib/http/conditional";
 import { orNotFound } from "@/lib/http/errors";
-import { noContent, otherMethods, taskRoute } from "@/lib/http/route";
+import { expectedVersions } from "@/lib/http/etag";
+import { taskRoute } from "@/lib/http/handler";
+import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
+import { noContent, taskResponse } from "@/lib/http/responses";
 import { TaskUpdate } from "@/lib/schemas/tasks";
 import { deleteTask, getTask, updateTask } from "@/lib/tasks";
 
@@ -19,4 +21,4 @@ export const DELETE = taskRoute<Params>(async ({ request, user, taskId }) => {
   return noContent();
 });
 
-export const { POST, PATCH, OPTIONS } = otherMethods("GET", "PUT", "DELETE");
+export const { POST, PATCH, OPTIONS } = methodNotAllowedHandlers("GET", "PUT", "DELETE");

@@ -1,8 +1,9 @@
-import { apiRoute, otherMethods } from "@/lib/http/route";
+import { publicRoute } from "@/lib/http/handler";
+import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
 import { referenceAsset } from "@/lib/openapi/reference";
 
 type Params = { file: string };
 
-export const GET = apiRoute<Params>(async ({ params }) => referenceAsset(params.file));
+export const GET = publicRoute<Params>(async ({ params }) => referenceAsset(params.file));
 
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers("GET");

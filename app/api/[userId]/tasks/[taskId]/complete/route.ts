@@ -1,7 +1,9 @@
 import { readJsonBody } from "@/lib/http/body";
-import { expectedVersions, taskResponse } from "@/lib/http/conditional";
 import { orNotFound } from "@/lib/http/errors";
-import { otherMethods, taskRoute } from "@/lib/http/route";
+import { expectedVersions } from "@/lib/http/etag";
+import { taskRoute } from "@/lib/http/handler";
+import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
+import { taskResponse } from "@/lib/http/responses";
 import { TaskCompletion } from "@/lib/schemas/tasks";
 import { setTaskCompletion } from "@/lib/tasks";
 
@@ -12,4 +14,4 @@ export const PATCH = taskRoute<Params>(async ({ request, user, taskId }) => {
   return taskResponse(orNotFound(await setTaskCompletion(user.id, taskId, completed, expectedVersions(request))));
 });
 
-export const { GET, HEAD, POST, PUT, DELETE, OPTIONS } = otherMethods("PATCH");
+export const { GET, HEAD, POST, PUT, DELETE, OPTIONS } = methodNotAllowedHandlers("PATCH");

@@ -1,4 +1,4 @@
-// The length rules of the contract, shared by the zod schemas and the database's CHECK constraints.
+// The length and range rules of the contract, shared by the zod schemas, the OpenAPI document and the database CHECKs.
 export const TITLE_MAX_LENGTH = 255;
 export const DESCRIPTION_MAX_LENGTH = 5000;
 export const TASK_ID_MAX = 2_147_483_647;

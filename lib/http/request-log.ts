@@ -1,0 +1,67 @@
+import { withoutQueryParameters } from "../../db/errors";
+import { getLogger } from "../logger";
+
+// One JSON line per API request: what happened, to whom, how long it took, and for a failure from below, what was thrown.
+
+type RouteParams = Record<string, string | string[] | undefined>;
+
+/** An X-Request-Id the API echoes; any other is replaced, so logs never carry what a caller smuggled in. */
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is sane, else a new one. */
+export function requestIdOf(request: Request): string {
+  const sent = request.headers.get("x-request-id");
+  return sent !== null && SANE_REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+}
+
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * The route Next.js matched, such as `/api/[userId]/tasks/[taskId]`, rebuilt from the path and its params (Next.js
+ * fills them in path order): it groups the log lines of one route and keeps user ids out of that field.
+ */
+export function routeOf(pathname: string, params: RouteParams): string {
+  const segments = pathname.split("/");
+  let from = 1;
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    for (let at = from; at + values.length <= segments.length; at++) {
+      if (values.every((expected, offset) => decodedSegment(segments[at + offset] ?? "") === expected)) {
+        segments.splice(at, values.length, Array.isArray(value) ? `[...${name}]` : `[${name}]`);
+        from = at + 1;
+        break;
+      }
+    }
+  }
+  return segments.join("/");
+}
+
+export interface RequestOutcome {
+  requestId: string;
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+  userId?: string;
+  /** The error body's code, for a failure. */
+  code?: string;
+  /** What was thrown, for a 5xx that lib/http did not raise itself: a bug, or the database failing. */
+  err?: unknown;
+}
+
+/** Writes the request's line: `error` for an unexpected failure, `warn` for another 5xx, `info` otherwise. */
+export function logRequest(outcome: RequestOutcome): void {
+  // drizzle repeats a statement's parameters (user data) in its error: the driver's own error goes to the log instead.
+  const line = outcome.err === undefined ? outcome : { ...outcome, err: withoutQueryParameters(outcome.err) };
+  const logger = getLogger();
+  if (outcome.status >= 500 && outcome.code === "internal_error") logger.error(line, "request failed");
+  else if (outcome.status >= 500) logger.warn(line, "request failed");
+  else logger.info(line, "request");
+}
