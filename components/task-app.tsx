@@ -96,7 +96,8 @@ export function TaskApp({ userId }: { userId: string }) {
   const canAutoLoad = tasks.load.phase === "ready" && tasks.hasMore && !tasks.more.error;
   useEffect(() => {
     const element = sentinel.current;
-    if (!element || !canAutoLoad) return;
+    // Without IntersectionObserver (old browsers), the button alone loads more.
+    if (!element || !canAutoLoad || typeof IntersectionObserver === "undefined") return;
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) void loadMore.current();
     }, { rootMargin: "0px 0px 300px 0px" });
