@@ -86,8 +86,8 @@ export function ConflictDialog({
             {describeMine(conflict)}
           </section>
         </div>
-        <div className="flex flex-wrap justify-end gap-2">
-          <button type="button" className={buttonSecondary} onClick={() => choose("theirs")}>
+        <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+          <button type="button" className={`${buttonSecondary} py-2`} onClick={() => choose("theirs")}>
             Use the saved version
           </button>
           <button type="button" className={buttonPrimary} onClick={() => choose("mine")} autoFocus>

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import { expect as baseExpect, type Browser, type BrowserContext, type Locator, type Page, type TestInfo } from "@playwright/test";
 import type { CheckContract } from "../fixtures";
 
@@ -113,9 +114,9 @@ export async function newPerson(browser: Browser, baseURL: string, checkContract
   return { context, page, watched };
 }
 
-/** A full-page screenshot under test-results/, at the page's current width. */
+/** A full-page screenshot at the page's current width, as test-results/app-screenshots/<name>.png. */
 export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(testInfo.project.outputDir, "app-screenshots", `${name}.png`), fullPage: true });
 }
 
 /** The element with focus has a visible focus indicator (an outline). */
