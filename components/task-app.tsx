@@ -213,7 +213,16 @@ export function TaskApp({ userId }: { userId: string }) {
           </div>
         )}
         {undoable.length > 0 && (
-          <div role="status" className="fixed inset-x-0 bottom-0 z-10 flex flex-col items-center gap-2 p-3">
+          <div
+            role="status"
+            className="fixed inset-x-0 bottom-0 z-10 flex flex-col items-center gap-2 p-3"
+            onPointerEnter={() => tasks.holdDeletes(true)}
+            onPointerLeave={() => tasks.holdDeletes(false)}
+            onFocus={() => tasks.holdDeletes(true)}
+            onBlur={(event) => {
+              if (!event.currentTarget.contains(event.relatedTarget as Node | null)) tasks.holdDeletes(false);
+            }}
+          >
             {undoable.map((pending) => (
               <div
                 key={pending.row.key}

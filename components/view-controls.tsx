@@ -40,7 +40,7 @@ export function ViewControls({ view, onChange }: { view: View; onChange: (view: 
             return (
               <li key={status} className="flex-1">
                 <a
-                  href={searchOfView(next) || "?"}
+                  href={`/${searchOfView(next)}`}
                   aria-current={current ? "page" : undefined}
                   onClick={(event) => follow(event, next)}
                   className={`block rounded-md px-3 py-1.5 text-center text-sm font-medium ${

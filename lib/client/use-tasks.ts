@@ -23,8 +23,11 @@ import { listQueryOf, matchesView, type View } from "./view";
 
 /** Tasks per page: enough to fill a desktop screen twice; the rest come as the user scrolls or asks. */
 export const PAGE_SIZE = 50;
-/** How long a deleted task can be brought back before the DELETE is sent. */
-export const UNDO_MILLISECONDS = 5000;
+/**
+ * How long a deleted task can be brought back before the DELETE is sent. The clock stops while the person is on the
+ * undo bar (pointer or focus), so that nobody has to race it.
+ */
+export const UNDO_MILLISECONDS = 10_000;
 
 export interface Row {
   /** React's key: stable from the moment the row appears, also through its create. */
@@ -122,6 +125,8 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
     userId,
     onSessionExpired,
     noticeId: 0,
+    /** The undo clocks are stopped (see holdDeletes). */
+    holding: false,
   }).current;
   state.view = view;
   state.userId = userId;
@@ -270,6 +275,9 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
       // A change queued after this one already shows, and stays shown until its own answer.
       const later = (queued.get(key) ?? 1) > 1;
       updateRow(key, (r) => ({ ...r, saved: result.task, etag: result.etag, busy: later, task: later ? r.task : result.task }));
+      // Deleted meanwhile (its undo window open): the DELETE, or an undo, needs this version.
+      const saved = { saved: result.task, etag: result.etag, task: result.task };
+      setPending((list) => list.map((p) => (p.row.key === key ? { ...p, row: { ...p.row, ...saved } } : p)));
     } catch (caught) {
       let error = caught;
       if (error instanceof ApiError && error.code === "precondition_failed") {
@@ -341,11 +349,37 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
       return;
     }
     removeRow(key);
+    // With no undo bar shown until now, nobody is on it (a bar removed under the pointer or focus says nothing).
+    if (!state.pendingDeletes.some((pending) => !pending.sending)) state.holding = false;
     setPending((list) => [...list, { row, index, title: row.task.title, sending: false }]);
-    timers.set(
-      key,
-      setTimeout(() => commitDelete(key), UNDO_MILLISECONDS),
-    );
+    if (!state.holding) timers.set(key, setTimeout(() => commitDelete(key), UNDO_MILLISECONDS));
+    // Its ETag, read now while the undo window is open, lets the DELETE still go if the page is closed meanwhile.
+    if (!row.etag) {
+      getTask(state.userId, row.saved.id).then(
+        (current) =>
+          setPending((list) =>
+            list.map((p) =>
+              p.row.key === key && p.row.saved?.updated_at === current.task.updated_at
+                ? { ...p, row: { ...p.row, etag: current.etag } }
+                : p,
+            ),
+          ),
+        () => undefined, // the DELETE itself reports what is wrong
+      );
+    }
+  };
+
+  /** Stops the undo clocks while the person is on the undo bar; restarts them, in full, when they leave it. */
+  const holdDeletes = (hold: boolean) => {
+    if (hold === state.holding) return;
+    state.holding = hold;
+    for (const timer of timers.values()) clearTimeout(timer);
+    timers.clear();
+    if (hold) return;
+    for (const pending of state.pendingDeletes) {
+      const { key } = pending.row;
+      if (!pending.sending) timers.set(key, setTimeout(() => commitDelete(key), UNDO_MILLISECONDS));
+    }
   };
 
   const undoDelete = (key: string) => restoreDeleted(key);
@@ -425,6 +459,7 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
     remove,
     undoDelete,
     commitDelete,
+    holdDeletes,
     pendingDeletes,
     conflicts,
     resolveConflict,
