@@ -259,6 +259,41 @@ test("a create whose answer is lost is retried with its Idempotency-Key and make
   await context.close();
 });
 
+test("a deleted task is deleted for good when its undo window closes, or when the page is left", async ({
+  browser,
+  baseURL,
+  checkContract,
+}) => {
+  test.setTimeout(90_000);
+  const { context, page, watched } = await newPerson(browser, baseURL!, checkContract);
+  const userId = newUserId("tidy");
+  await signIn(page, userId);
+  await page.request.post(`/api/${userId}/tasks`, { data: { title: "Left behind" } });
+  await page.request.post(`/api/${userId}/tasks`, { data: { title: "Waited out" } });
+  await page.reload();
+  await listLoaded(page);
+
+  // Nobody touches the undo bar: the DELETE goes by itself when the window (10 s) closes.
+  const deleted = page.waitForResponse((response) => response.request().method() === "DELETE", { timeout: 40_000 });
+  await rowOf(page, "Waited out").getByRole("button", { name: "Delete" }).click();
+  expect((await deleted).status()).toBe(204);
+  await expect(page.getByRole("button", { name: "Undo" })).toHaveCount(0);
+
+  // Deleted, then the tab goes elsewhere at once: the DELETE still leaves, with keepalive.
+  // (The page reads the task's ETag during the window: a DELETE without If-Match is never sent.)
+  const versionRead = page.waitForResponse((response) => response.request().method() === "GET" && /\/tasks\/\d+$/.test(response.url()));
+  await rowOf(page, "Left behind").getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("button", { name: "Undo" })).toBeVisible();
+  expect((await versionRead).status()).toBe(200);
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await page.goto("/api/health");
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/${userId}/tasks`)).json()).length, { timeout: 15_000 })
+    .toBe(0);
+  await watched.checked();
+  await context.close();
+});
+
 test("signing out returns to the sign-in form, and the session is gone", async ({ browser, baseURL, checkContract }) => {
   test.setTimeout(60_000);
   const { context, page, watched } = await newPerson(browser, baseURL!, checkContract);
