@@ -37,7 +37,10 @@ export function TaskItem(props: {
 
   const creating = row.saved === null;
   return (
-    <li className="flex items-start gap-3 px-3 py-3 sm:px-4" aria-busy={row.busy || undefined}>
+    <li
+      className={`flex items-start gap-3 px-3 py-3 transition-opacity sm:px-4 ${row.busy ? "opacity-60" : ""}`}
+      aria-busy={row.busy || undefined}
+    >
       <input
         id={ids.toggle}
         type="checkbox"
@@ -59,10 +62,12 @@ export function TaskItem(props: {
         {task.description && (
           <p className="mt-0.5 text-sm break-words whitespace-pre-wrap text-slate-600 dark:text-slate-400">{task.description}</p>
         )}
+        {/* Shown by the row's fading, told to screen readers here: a line that came and went would move the rows below
+            under the pointer. */}
         {row.busy && (
-          <p id={`${row.key}-state`} className="mt-0.5 text-xs text-slate-600 dark:text-slate-400">
+          <span id={`${row.key}-state`} className="sr-only">
             Saving…
-          </p>
+          </span>
         )}
         {row.create?.failed && (
           <p className="mt-1 flex flex-wrap items-center gap-2 text-sm text-red-700 dark:text-red-300">

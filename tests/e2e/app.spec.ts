@@ -80,6 +80,7 @@ async function manageTasks(page: Page, userId: string, label: string, loadMore: 
   await expect(rowOf(page, renamed).getByRole("button", { name: "Edit" })).toBeFocused();
 
   // Toggle.
+  await settled(page);
   await checkboxOf(page, milk).check();
   await settled(page);
   await expect(checkboxOf(page, milk)).toBeChecked();
