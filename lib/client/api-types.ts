@@ -178,7 +178,7 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "unavailable";
             /** @enum {string} */
-            database: "ok" | "unreachable";
+            database: "ok" | "unreachable" | "not_migrated";
         };
         ErrorBody: {
             /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
@@ -383,7 +383,7 @@ export interface components {
                 };
             };
         };
-        /** @description The database is unreachable. Answered within 5 seconds, so the caller can retry. */
+        /** @description The database is unreachable, or its schema is behind the app's migrations (the message says to run `npm run db:migrate`). Answered within 5 seconds, so the caller can retry. */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -714,7 +714,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthReport"];
                 };
             };
-            /** @description The database is unreachable. */
+            /** @description The database is unreachable (`database: unreachable`), or answers without every migration applied (`database: not_migrated`: run `npm run db:migrate`). */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
