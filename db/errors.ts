@@ -58,6 +58,15 @@ export function isInvalidInputError(error: unknown): boolean {
   return causes(error).some((cause) => INVALID_INPUT_SQLSTATES.has(codeOf(cause) ?? ""));
 }
 
+/** A unique_violation of the named constraint. */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return causes(error).some((cause) => {
+    if (codeOf(cause) !== "23505") return false;
+    const named = (cause as { constraint?: unknown }).constraint;
+    return typeof named === "string" ? named === constraint : String((cause as Error).message).includes(constraint);
+  });
+}
+
 export function isForeignKeyViolation(error: unknown): boolean {
   return causes(error).some((cause) => codeOf(cause) === "23503");
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, pgTable, text, timestamp, varchar } from "drizzle-orm/pg-core";
-import { DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH } from "../lib/limits";
+import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { DESCRIPTION_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH, TITLE_MAX_LENGTH } from "../lib/limits";
 
 // The service reads timestamps through to_char (lib/tasks/statements.ts), never the session's text rendering.
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "string" });
@@ -45,3 +45,27 @@ export const tasks = pgTable(
 );
 
 export type TaskRow = typeof tasks.$inferSelect;
+
+/**
+ * What a create sent with an Idempotency-Key answered, kept for 24 hours so that a repeat is answered alike and creates
+ * nothing (the contract's "Idempotent create"). Keys are per user.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: varchar("key", { length: IDEMPOTENCY_KEY_MAX_LENGTH }).notNull(),
+    /** What identifies the request's body: a repeat with another one is refused. */
+    request_hash: text("request_hash").notNull(),
+    /** The task as the first response showed it. */
+    response: jsonb("response").notNull(),
+    created_at: timestamptz("created_at").notNull().default(sql`now()`),
+  },
+  (table) => [
+    primaryKey({ name: "idempotency_keys_pkey", columns: [table.user_id, table.key] }),
+    // 1 to 255 visible ASCII characters, as the API accepts them.
+    check("idempotency_keys_key_format", sql`${table.key} ~ '^[!-~]+$'`),
+  ],
+);

@@ -5,3 +5,6 @@ export const TASK_ID_MAX = 2_147_483_647;
 export const LIST_LIMIT_MAX = 100;
 export const SEARCH_MAX_LENGTH = 200;
 export const CURSOR_MAX_LENGTH = 1024;
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/** How long a create's Idempotency-Key is remembered (the contract: 24 hours). */
+export const IDEMPOTENCY_KEY_HOURS = 24;

@@ -19,7 +19,7 @@ import {
   unauthenticated,
   unsupportedMediaType,
 } from "../../lib/http/errors";
-import { MAX_BODY_BYTES } from "../../lib/http/body";
+import { MAX_BODY_BYTES } from "../../lib/http/request-input";
 import { TaskCompletion, TaskCreate, TaskId, TaskListQuery, TaskUpdate } from "../../lib/schemas/tasks";
 import { etagOf } from "../../lib/http/etag";
 import { createTask, deleteTask, getTask, listTasks, setTaskCompletion, updateTask } from "../../lib/tasks";

@@ -187,7 +187,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this, not on `error`.
              * @enum {string}
              */
-            code: "invalid_json" | "validation_error" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "service_unavailable";
+            code: "invalid_json" | "validation_error" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "internal_error" | "service_unavailable";
             details?: components["schemas"]["ErrorDetail"][];
         };
     };
@@ -362,6 +362,27 @@ export interface components {
                 };
             };
         };
+        /** @description `idempotency_key_reused`: this user already sent this `Idempotency-Key` with a different body. */
+        IdempotencyKeyReused: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
+                    error: string;
+                    /**
+                     * @description Stable and machine-readable: branch on this, not on `error`.
+                     * @enum {string}
+                     */
+                    code: "idempotency_key_reused";
+                    details?: components["schemas"]["ErrorDetail"][];
+                };
+            };
+        };
         /** @description Something unexpected; it is logged with the request id. */
         InternalError: {
             headers: {
@@ -482,6 +503,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes the create safe to retry: a repeat by the same user with the same key and the same body, within 24 hours, creates nothing and answers what the first one did (201, the same task, `Location` and `ETag`), even when repeats race. The same key with another body is a 422. A UUID made by the client is a good key; keys are per user. */
+                "Idempotency-Key"?: string;
                 /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
@@ -497,7 +520,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The task as stored. */
+            /** @description The task as stored; or, for a repeat with the same `Idempotency-Key`, as first answered. */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -516,6 +539,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -114,10 +114,8 @@ export async function createTask(
     async () => {
       const { data, response } = await send(() =>
         client.POST("/api/{userId}/tasks", {
-          params: { path: { userId } },
+          params: { path: { userId }, header: { "Idempotency-Key": idempotencyKey } },
           body,
-          // Not in openapi.json yet: the contract's "Idempotent create" adds it.
-          headers: { "Idempotency-Key": idempotencyKey },
         }),
       );
       return versioned(data, response);

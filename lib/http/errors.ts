@@ -94,6 +94,8 @@ function fromKnownKind(error: unknown): ApiError | undefined {
         return preconditionFailed();
       case "invalid_cursor":
         return validationError([{ path: "cursor", message: error.message }]);
+      case "idempotency_key_reused":
+        return new ApiError("idempotency_key_reused", "this Idempotency-Key was already used with a different body");
     }
   }
   if (isAuthError(error)) {

@@ -8,12 +8,12 @@ import {
   type ZodOpenApiResponseObject,
 } from "zod-openapi";
 import packageJson from "../../package.json";
-import { MAX_BODY_BYTES } from "../http/body";
+import { MAX_BODY_BYTES } from "../http/request-input";
 import { RETRY_AFTER_SECONDS } from "../http/errors";
 import { SANE_REQUEST_ID } from "../http/request-log";
 import { ERROR_STATUS, ErrorBody, ErrorDetail, errorCodesOf, type ErrorStatus } from "../schemas/errors";
 import { HealthReport } from "../schemas/health";
-import { Task, TaskCompletion, TaskCreate, TaskId, TaskListQuery, TaskUpdate } from "../schemas/tasks";
+import { IdempotencyKey, Task, TaskCompletion, TaskCreate, TaskId, TaskListQuery, TaskUpdate } from "../schemas/tasks";
 import { REFERENCE_ASSET_NAMES, REFERENCE_ASSETS_PATH } from "./reference";
 
 // The OpenAPI 3.1 document of the contract, generated from the zod schemas the handlers validate with.
@@ -105,6 +105,10 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string; 
   },
   413: { name: "PayloadTooLarge", description: `The body is over ${MAX_BODY_BYTES} bytes.` },
   415: { name: "UnsupportedMediaType", description: "The body's `Content-Type` is not `application/json`." },
+  422: {
+    name: "IdempotencyKeyReused",
+    description: "`idempotency_key_reused`: this user already sent this `Idempotency-Key` with a different body.",
+  },
   500: { name: "InternalError", description: "Something unexpected; it is logged with the request id." },
   503: {
     name: "ServiceUnavailable",
@@ -171,12 +175,15 @@ const paths: ZodOpenApiObject["paths"] = {
       {
         operationId: "createTask",
         summary: "Create a task",
-        requestParams: { path: UserPath },
+        requestParams: { path: UserPath, header: z.object({ "Idempotency-Key": IdempotencyKey }) },
         requestBody: { required: true, content: json(TaskCreate) },
-        responses: { 201: singleTask("The task as stored.", "Location") },
+        responses: {
+          201: singleTask("The task as stored; or, for a repeat with the same `Idempotency-Key`, as first answered.", "Location"),
+        },
       },
       413,
       415,
+      422,
     ),
   },
   "/api/{userId}/tasks/{taskId}": {

@@ -2,6 +2,8 @@ import { z } from "zod";
 import {
   CURSOR_MAX_LENGTH,
   DESCRIPTION_MAX_LENGTH,
+  IDEMPOTENCY_KEY_HOURS,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
   LIST_LIMIT_MAX,
   SEARCH_MAX_LENGTH,
   TASK_ID_MAX,
@@ -147,3 +149,20 @@ export const Task = z.object({
   created_at: z.iso.datetime().meta({ description: "ISO 8601 UTC; never changes." }),
   updated_at: z.iso.datetime().meta({ description: "ISO 8601 UTC; moves forward on every change." }),
 });
+
+export const IdempotencyKey = z
+  .string()
+  .regex(
+    new RegExp(`^[\\x21-\\x7e]{1,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`),
+    `must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters`,
+  )
+  .optional()
+  .meta({
+    param: {
+      description:
+        `Makes the create safe to retry: a repeat by the same user with the same key and the same body, within ` +
+      `${IDEMPOTENCY_KEY_HOURS} hours, creates nothing and answers what the first one did (201, the same task, ` +
+      "`Location` and `ETag`), even when repeats race. The same key with another body is a 422. A UUID made by the " +
+      "client is a good key; keys are per user.",
+    },
+  });

@@ -17,11 +17,20 @@ export class InvalidCursorError extends Error {
   }
 }
 
-export type TaskServiceError = TaskVersionMismatchError | InvalidCursorError;
+/** An Idempotency-Key this owner already used, in the last 24 hours, for a create with another body. */
+export class IdempotencyKeyReusedError extends Error {
+  readonly code = "idempotency_key_reused";
+  constructor() {
+    super("this Idempotency-Key was already used with a different request body");
+  }
+}
+
+export type TaskServiceError = TaskVersionMismatchError | InvalidCursorError | IdempotencyKeyReusedError;
 
 const SERVICE_ERROR_CODES: ReadonlySet<string> = new Set<TaskServiceError["code"]>([
   "task_version_mismatch",
   "invalid_cursor",
+  "idempotency_key_reused",
 ]);
 
 /** Narrows a caught value to one of the service's failures. */

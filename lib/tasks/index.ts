@@ -1,9 +1,10 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { getDatabase } from "../../db/client";
-import { isForeignKeyViolation } from "../../db/errors";
+import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors";
 import type { TaskCreate, TaskListQuery, TaskUpdate } from "../schemas/tasks";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./cursor";
-import { TaskVersionMismatchError } from "./errors";
+import { IdempotencyKeyReusedError, TaskVersionMismatchError } from "./errors";
 import { statementsFor, type ListShape } from "./statements";
 
 // The task service: every statement names its owner in SQL, every operation is one prepared statement, and nothing here
@@ -79,25 +80,56 @@ export async function getTask(ownerId: string, taskId: number): Promise<Task | u
   return task;
 }
 
-async function insertTask(owner: Owner, input: TaskCreate, withEmail: boolean): Promise<Task> {
-  const [task] = await statementsFor(await getDatabase()).create.execute({
-    ownerId: owner.id,
-    email: withEmail ? (owner.email ?? null) : null,
-    title: input.title,
-    description: input.description ?? null,
-    completed: input.completed ?? false,
-  });
-  if (!task) throw new Error("INSERT ... RETURNING returned no row");
-  return task;
+/** What makes two creates "the same body" for an Idempotency-Key: the validated fields, defaults applied. */
+function requestHashOf(input: TaskCreate): string {
+  const fields = [input.title, input.description ?? null, input.completed ?? false];
+  return createHash("sha256").update(JSON.stringify(fields)).digest("base64url");
 }
 
-/** Creates a task for the owner, and the owner's user row on their first write. */
-export async function createTask(owner: Owner, input: TaskCreate): Promise<Task> {
+/** The task a remembered create answered with, rebuilt in the API's field order. */
+function rememberedTask(response: unknown): Task {
+  const task = response as Task;
+  return {
+    id: task.id,
+    user_id: task.user_id,
+    title: task.title,
+    description: task.description,
+    completed: task.completed,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+  };
+}
+
+/**
+ * Creates a task for the owner (and the owner's user row on their first write), in one statement. With an
+ * `idempotencyKey` (the contract's "Idempotent create"), a repeat by the same owner within 24 hours creates nothing and
+ * returns the task the first create returned, racing repeats included; throws IdempotencyKeyReusedError when the key
+ * came with another body (title, description and completed after validation).
+ */
+export async function createTask(owner: Owner, input: TaskCreate, idempotencyKey?: string): Promise<Task> {
+  const requestHash = idempotencyKey === undefined ? null : requestHashOf(input);
+  const attempt = async (withEmail: boolean) => {
+    const [row] = await statementsFor(await getDatabase()).create.execute({
+      ownerId: owner.id,
+      email: withEmail ? (owner.email ?? null) : null,
+      title: input.title,
+      description: input.description ?? null,
+      completed: input.completed ?? false,
+      key: idempotencyKey ?? null,
+      requestHash,
+    });
+    if (row?.created) return row.created;
+    if (!row?.previous) throw new Error("the create statement returned neither a task nor a remembered one");
+    if (row.previous.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
+    return rememberedTask(row.previous.response);
+  };
   try {
-    return await insertTask(owner, input, true);
+    return await attempt(true);
   } catch (error) {
     // Two first writes racing for the same email: the loser's user row was skipped, so retry once without the email.
-    if (owner.email && isForeignKeyViolation(error)) return insertTask(owner, input, false);
+    if (owner.email && isForeignKeyViolation(error)) return attempt(false);
+    // Two creates racing with one key: the loser's statement was undone whole; the winner's is remembered now.
+    if (idempotencyKey !== undefined && isUniqueViolation(error, "idempotency_keys_pkey")) return attempt(true);
     throw error;
   }
 }

@@ -1,7 +1,8 @@
 import "server-only";
-import { and, asc, desc, eq, ilike, or, sql, type Column, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, or, sql, type Column, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { tasks } from "../../db/schema";
+import { idempotencyKeys, tasks } from "../../db/schema";
+import { IDEMPOTENCY_KEY_HOURS } from "../limits";
 import type { TaskListQuery } from "../schemas/tasks";
 
 // The service's statements: one per operation, built once per process and prepared under a name, so the driver parses
@@ -14,7 +15,7 @@ const p = sql.placeholder;
  * A timestamp in the API's form, formatted by the database itself: "2026-11-24T04:00:00.000Z" whatever the session's
  * DateStyle, TimeZone or IntervalStyle (the contract), and with no Date object built per row.
  */
-const isoUtc = (column: Column) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const isoUtc = (column: SQLWrapper) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** A task as every statement returns it: the API's fields, timestamps as ISO text. */
 const TASK_COLUMNS = {
@@ -111,25 +112,72 @@ function buildStatements(db: Database) {
 
     get: db.select(TASK_COLUMNS).from(tasks).where(ownersTask).limit(1).prepare("get_task"),
 
-    // The owner's row is created on the first write, in the same statement as the task. An email already held by
-    // another user is not stored (the column is unique), rather than failing this user's write.
-    create: db
-      .with(
-        db.$with("ensure_owner", {}).as(sql`
-          insert into users (id, email)
-          select ${p("ownerId")}, case when exists (select 1 from users where email = ${p("email")}) then null
-                                       else ${p("email")}::text end
-          on conflict do nothing`),
-      )
-      .insert(tasks)
-      .values({ user_id: p("ownerId"), title: p("title"), description: p("description"), completed: p("completed") })
-      .returning(TASK_COLUMNS)
-      .prepare("create_task"),
+    create: createStatement(db),
 
     write: db.with(target, written).select().from(target).leftJoin(written, sql`true`).prepare("write_task"),
 
     delete: db.with(target, deleted).select().from(target).leftJoin(deleted, sql`true`).prepare("delete_task"),
   };
+}
+
+/**
+ * A create, with or without an Idempotency-Key, in one statement. The owner's row is created on their first write (an
+ * email already held by another user is not stored: the column is unique). With a key: a create remembered under it in
+ * the last 24 hours is returned as `previous` and nothing is written; otherwise the task is created and remembered,
+ * after forgetting the owner's keys older than that. Two creates racing with one key both pass the first check, and
+ * the second one's remembering fails on the primary key, undoing its whole statement (see createTask).
+ */
+function createStatement(db: Database) {
+  const keyGiven = sql`${p("key")}::text is not null`;
+  const freshFor = sql`now() - make_interval(hours => ${IDEMPOTENCY_KEY_HOURS})`;
+  const ensureOwner = db.$with("ensure_owner", {}).as(sql`
+    insert into users (id, email)
+    select ${p("ownerId")}, case when exists (select 1 from users where email = ${p("email")}::text) then null
+                                 else ${p("email")}::text end
+    on conflict do nothing`);
+  const previous = db.$with("previous").as(
+    db
+      .select({ request_hash: idempotencyKeys.request_hash, response: idempotencyKeys.response })
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.user_id, p("ownerId")), eq(idempotencyKeys.key, p("key")), sql`${idempotencyKeys.created_at} > ${freshFor}`)),
+  );
+  const forgotten = db.$with("forgotten").as(
+    db
+      .delete(idempotencyKeys)
+      .where(and(keyGiven, eq(idempotencyKeys.user_id, p("ownerId")), sql`${idempotencyKeys.created_at} <= ${freshFor}`))
+      .returning({ key: idempotencyKeys.key }),
+  );
+  // Raw, because drizzle's insert-from-select wants every column of the table: this one lets the identity and the
+  // timestamps take their defaults.
+  const created = db.$with("created", TASK_COLUMNS).as(sql`
+    insert into ${tasks} (user_id, title, description, completed)
+    select ${p("ownerId")}::text, ${p("title")}::varchar, ${p("description")}::text, ${p("completed")}::boolean
+    -- Reading forgotten here orders its delete before the insert into idempotency_keys below.
+    where not exists (select 1 from ${previous}) and (select count(*) from ${forgotten}) >= 0
+    returning id, user_id, title, description, completed,
+              ${isoUtc(sql.identifier("created_at"))} as created_at,
+              ${isoUtc(sql.identifier("updated_at"))} as updated_at`);
+  const remembered = db.$with("remembered", {}).as(sql`
+    insert into ${idempotencyKeys} (user_id, key, request_hash, response)
+    select ${p("ownerId")}, ${p("key")}, ${p("requestHash")}, to_jsonb(${created}) from ${created} where ${keyGiven}`);
+  return db
+    .with(ensureOwner, previous, forgotten, created, remembered)
+    .select({
+      created: {
+        id: created.id,
+        user_id: created.user_id,
+        title: created.title,
+        description: created.description,
+        completed: created.completed,
+        created_at: created.created_at,
+        updated_at: created.updated_at,
+      },
+      previous: { request_hash: previous.request_hash, response: previous.response },
+    })
+    .from(sql`(select 1) as one`)
+    .leftJoin(created, sql`true`)
+    .leftJoin(previous, sql`true`)
+    .prepare("create_task");
 }
 
 export type Statements = ReturnType<typeof buildStatements>;

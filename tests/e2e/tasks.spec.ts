@@ -7,6 +7,28 @@ test.afterAll("sent nothing that PgBouncer's transaction pooling would break", a
 });
 
 test.describe("the task routes over real HTTP", () => {
+  test("a create with an Idempotency-Key: 20 racing repeats, one task; another body under the key, 422", async ({
+    request,
+    alice,
+    bob,
+  }) => {
+    const headers = { ...alice.auth, "idempotency-key": `key-${alice.id}` };
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => request.post(tasksUrl(alice.id), { headers, data: { title: "once" } })),
+    );
+    const seen = await Promise.all(
+      answers.map(async (answer) => JSON.stringify([answer.status(), answer.headers()["location"], answer.headers()["etag"], await answer.text()])),
+    );
+    expect(new Set(seen).size).toBe(1);
+    expect(answers[0]!.status()).toBe(201);
+    expect(await (await request.get(tasksUrl(alice.id), { headers: alice.auth })).json()).toHaveLength(1);
+
+    await expectError(await request.post(tasksUrl(alice.id), { headers, data: { title: "twice" } }), 422, "idempotency_key_reused");
+    // The same key is bob's to use as he likes.
+    const bobs = await request.post(tasksUrl(bob.id), { headers: { ...bob.auth, "idempotency-key": `key-${alice.id}` }, data: { title: "twice" } });
+    expect(bobs.status()).toBe(201);
+  });
+
   test("create, read, list, update, complete and delete a task", async ({ request, alice }) => {
     const created = await request.post(tasksUrl(alice.id), {
       headers: alice.auth,

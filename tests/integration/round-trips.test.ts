@@ -41,6 +41,9 @@ describe("database round trips per request", () => {
 
     const cases: [string, () => Promise<{ status: number }>, number, number][] = [
       ["create (user row exists)", () => call(tasksRoute.POST, "POST", path, user, options({ json: { title: "b" } })), 201, 1],
+      ["create with an Idempotency-Key", () => call(tasksRoute.POST, "POST", path, user, options({ json: { title: "k" }, headers: { "idempotency-key": "round-trip-key" } })), 201, 1],
+      ["create repeated with its Idempotency-Key", () => call(tasksRoute.POST, "POST", path, user, options({ json: { title: "k" }, headers: { "idempotency-key": "round-trip-key" } })), 201, 1],
+      ["create reusing an Idempotency-Key with another body", () => call(tasksRoute.POST, "POST", path, user, options({ json: { title: "other" }, headers: { "idempotency-key": "round-trip-key" } })), 422, 1],
       ["list", () => call(tasksRoute.GET, "GET", `${path}?limit=1`, user, options()), 200, 1],
       ["list with search", () => call(tasksRoute.GET, "GET", `${path}?q=a&sort=title`, user, options()), 200, 1],
       ["get", () => call(taskRoute.GET, "GET", `${path}/${id}`, on(id), options()), 200, 1],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readJsonBody, readQuery } from "@/lib/http/body";
+import { readJsonBody, readQuery } from "@/lib/http/request-input";
 import { ApiError } from "@/lib/http/errors";
 import { TaskCompletion, TaskCreate, TaskListQuery } from "@/lib/schemas/tasks";
 

@@ -1,4 +1,4 @@
-import { readJsonBody, readQuery } from "@/lib/http/body";
+import { readIdempotencyKey, readJsonBody, readQuery } from "@/lib/http/request-input";
 import { userRoute } from "@/lib/http/handler";
 import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
 import { json, nextPageLink, taskResponse } from "@/lib/http/responses";
@@ -13,7 +13,8 @@ export const GET = userRoute<Params>(async ({ request, user }) => {
 });
 
 export const POST = userRoute<Params>(async ({ request, user }) => {
-  const task = await createTask(user, await readJsonBody(request, TaskCreate));
+  const idempotencyKey = readIdempotencyKey(request);
+  const task = await createTask(user, await readJsonBody(request, TaskCreate), idempotencyKey);
   return taskResponse(task, 201, { Location: `/api/${encodeURIComponent(user.id)}/tasks/${task.id}` });
 });
 

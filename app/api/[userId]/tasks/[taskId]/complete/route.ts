@@ -1,4 +1,4 @@
-import { readJsonBody } from "@/lib/http/body";
+import { readJsonBody } from "@/lib/http/request-input";
 import { orNotFound } from "@/lib/http/errors";
 import { expectedVersions } from "@/lib/http/etag";
 import { taskRoute } from "@/lib/http/handler";

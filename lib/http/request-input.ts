@@ -1,5 +1,8 @@
 import type { z } from "zod";
+import { IdempotencyKey } from "../schemas/tasks";
 import { fromZodError, invalidJson, payloadTooLarge, unsupportedMediaType } from "./errors";
+
+// What a request brings besides its path: its JSON body, its query and the headers the contract gives a meaning to.
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -71,5 +74,12 @@ export async function readJsonBody<Schema extends z.ZodType>(
 export function readQuery<Schema extends z.ZodType>(request: Request, schema: Schema): z.output<Schema> {
   const parsed = schema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!parsed.success) throw fromZodError(parsed.error, "query");
+  return parsed.data;
+}
+
+/** The `Idempotency-Key` of a create (the contract's "Idempotent create"), or undefined when none was sent. */
+export function readIdempotencyKey(request: Request): string | undefined {
+  const parsed = IdempotencyKey.safeParse(request.headers.get("idempotency-key") ?? undefined);
+  if (!parsed.success) throw fromZodError(parsed.error, "Idempotency-Key");
   return parsed.data;
 }
