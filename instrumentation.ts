@@ -1,7 +1,8 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { checkConfigurationAtStartup, openDatabaseAtStartup } = await import("./lib/startup");
+    const { checkConfigurationAtStartup, guardHttpServers, openDatabaseAtStartup } = await import("./lib/startup");
     checkConfigurationAtStartup();
+    guardHttpServers();
     openDatabaseAtStartup();
   }
 }

@@ -1,4 +1,5 @@
 import { openDatabaseEarly } from "../db/client";
+import { guardHttpServers } from "./http/server-guard";
 import { getEnv } from "./env";
 
 // Branch on `code`: production builds minify class names.
@@ -36,6 +37,8 @@ export function checkConfigurationAtStartup(): void {
     throw error;
   }
 }
+
+export { guardHttpServers };
 
 /**
  * Opens the database while the server starts rather than on its first request (the embedded database's first start

@@ -72,6 +72,30 @@ function toSessionUser(payload: JWTPayload): SessionUser {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/** Keys of one JWKS tried for one token without a `kid`, at most: a token cannot make the server try a whole key set. */
+export const MAX_CANDIDATE_KEYS = 8;
+
+/**
+ * A token without `kid` whose algorithm fits several published keys (a JWKS with two EdDSA keys, during a rotation):
+ * each fitting key is tried in turn, as jose intends (the error iterates over them), up to MAX_CANDIDATE_KEYS.
+ */
+async function verifyWithEachCandidate(
+  token: string,
+  candidates: joseErrors.JWKSMultipleMatchingKeys,
+  options: Parameters<typeof jwtVerify>[2],
+) {
+  let tried = 0;
+  for await (const candidate of candidates) {
+    if (++tried > MAX_CANDIDATE_KEYS) break;
+    try {
+      return await jwtVerify<{ exp: number }>(token, candidate, options);
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw error;
+    }
+  }
+  throw new joseErrors.JWSSignatureVerificationFailed();
+}
+
 /**
  * Verifies a JWS with one of `algorithms` only (never the header's choice alone); `sub` and `exp` are required,
  * `iss`/`aud` checked when configured. Throws InvalidTokenError, or IdentityProviderUnavailableError from the JWKS.
@@ -85,13 +109,17 @@ async function verifyClaims(
   const cacheKey = `${algorithms.join(",")} ${token}`;
   const remembered = recallVerified(cacheKey);
   if (remembered) return remembered;
+  const options = {
+    algorithms,
+    requiredClaims: ["sub", "exp"],
+    issuer: auth.issuer,
+    audience: auth.audience,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+  };
   try {
-    const { payload } = await jwtVerify<{ exp: number }>(token, key, {
-      algorithms,
-      requiredClaims: ["sub", "exp"],
-      issuer: auth.issuer,
-      audience: auth.audience,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    const { payload } = await jwtVerify<{ exp: number }>(token, key, options).catch(async (error: unknown) => {
+      if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error;
+      return verifyWithEachCandidate(token, error, options);
     });
     // jose checks `iat` only against a maximum age; a token from the future means a broken or lying issuer.
     if (typeof payload.iat === "number" && payload.iat > nowSeconds() + CLOCK_TOLERANCE_SECONDS) {

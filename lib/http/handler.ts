@@ -1,7 +1,8 @@
 import { resolveSession, type SessionUser } from "../auth/session";
 import { TaskId } from "../schemas/tasks";
 import { ApiError, forbidden, fromZodError, toApiError, unauthenticated } from "./errors";
-import { logRequest, requestIdOf, routeOf } from "./request-log";
+import { logRequest, requestIdFrom, routeOf } from "./request-log";
+import { ClientAbortError } from "./request-input";
 import { errorResponse, withCommonHeaders } from "./responses";
 
 // The one wrapper every API handler goes through. In order: a request id; the session user and the path's user (401,
@@ -40,12 +41,12 @@ function wrap<Params extends RouteParams>(
 ): RouteHandler<Params> {
   return async (request, context) => {
     const startedAt = performance.now();
-    const requestId = requestIdOf(request);
+    const requestId = requestIdFrom(request.headers.get("x-request-id"));
     // Next.js passes no params at all to a route without dynamic segments.
     let params = {} as Params;
     let userId: string | undefined;
     let response: Response;
-    let failure: { code?: string; err?: unknown } = {};
+    let failure: { code?: string; err?: unknown; clientAborted?: true } = {};
     try {
       params = (await context.params) ?? params;
       let user: SessionUser | undefined;
@@ -66,6 +67,7 @@ function wrap<Params extends RouteParams>(
       const apiError = toApiError(error);
       // A server-side failure that came from below (a bug, the database) is logged with what was thrown.
       failure = { code: apiError.code, err: apiError.status >= 500 && !(error instanceof ApiError) ? error : undefined };
+      if (error instanceof ClientAbortError) failure.clientAborted = true;
       response = errorResponse(apiError);
     }
     logRequest({

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { IdempotencyKey } from "../schemas/tasks";
-import { fromZodError, invalidJson, payloadTooLarge, unsupportedMediaType } from "./errors";
+import { ApiError, fromZodError, invalidJson, payloadTooLarge, unsupportedMediaType, validationError } from "./errors";
 
 // What a request brings besides its path: its JSON body, its query and the headers the contract gives a meaning to.
 
@@ -13,7 +13,18 @@ function isJsonContentType(contentType: string): boolean {
   return charset === undefined || /^charset="?utf-8"?$/.test(charset);
 }
 
-/** The raw body, at most MAX_BODY_BYTES, or null when there is none. */
+/**
+ * The client closed the connection while sending its body. Answered as the contract's invalid_json (nobody is there
+ * to read it) and logged as the client's doing, so that a 5xx in the log always means the server failed.
+ */
+export class ClientAbortError extends ApiError {
+  readonly clientAborted = true;
+  constructor() {
+    super("invalid_json", "the request body ended before it was complete");
+  }
+}
+
+/** The raw body, at most MAX_BODY_BYTES, or null when there is none. Throws ClientAbortError if the client hangs up. */
 async function readBodyBytes(request: Request): Promise<Uint8Array | null> {
   const declaredLength = Number(request.headers.get("content-length") ?? "0");
   if (declaredLength > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
@@ -23,7 +34,14 @@ async function readBodyBytes(request: Request): Promise<Uint8Array | null> {
   let total = 0;
   const reader = request.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client hung up before the body ended (the socket's ECONNRESET surfaces here): its failure, not the server's.
+      throw new ClientAbortError();
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > MAX_BODY_BYTES) {
@@ -71,8 +89,17 @@ export async function readJsonBody<Schema extends z.ZodType>(
 }
 
 /** Validates the query string; parameters the schema does not name are ignored. */
-export function readQuery<Schema extends z.ZodType>(request: Request, schema: Schema): z.output<Schema> {
-  const parsed = schema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+/**
+ * Validates the query string: a parameter the schema names may be given once (a second value is a 400 naming it, not
+ * a silent last-one-wins); parameters it does not name are ignored.
+ */
+export function readQuery<Schema extends z.ZodObject>(request: Request, schema: Schema): z.output<Schema> {
+  const parameters = new URL(request.url).searchParams;
+  const repeated = [...new Set(parameters.keys())].filter(
+    (name) => Object.hasOwn(schema.shape, name) && parameters.getAll(name).length > 1,
+  );
+  if (repeated.length > 0) throw validationError(repeated.map((path) => ({ path, message: "must be given at most once" })));
+  const parsed = schema.safeParse(Object.fromEntries(parameters));
   if (!parsed.success) throw fromZodError(parsed.error, "query");
   return parsed.data;
 }

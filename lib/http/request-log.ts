@@ -8,10 +8,9 @@ type RouteParams = Record<string, string | string[] | undefined>;
 /** An X-Request-Id the API echoes; any other is replaced, so logs never carry what a caller smuggled in. */
 export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The caller's X-Request-Id when it is sane, else a new one. */
-export function requestIdOf(request: Request): string {
-  const sent = request.headers.get("x-request-id");
-  return sent !== null && SANE_REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+/** The caller's X-Request-Id (the header's value, if any) when it is sane, else a new one. */
+export function requestIdFrom(sent: string | null | undefined): string {
+  return sent != null && SANE_REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
 }
 
 function decodedSegment(segment: string): string {
@@ -54,6 +53,8 @@ export interface RequestOutcome {
   code?: string;
   /** What was thrown, for a 5xx that lib/http did not raise itself: a bug, or the database failing. */
   err?: unknown;
+  /** The client closed the connection before its request was complete. */
+  clientAborted?: true;
 }
 
 /** Writes the request's line: `error` for an unexpected failure, `warn` for another 5xx, `info` otherwise. */

@@ -107,6 +107,22 @@ describe("list parameters", () => {
     expect(await ids("?sort=title&order=desc")).toEqual([c2, b1, a3, a2]);
   });
 
+  it("sorts titles case-insensitively (apple, Banana, cherry), ties by id, and pages through them exactly", async () => {
+    const alice = await actor();
+    const seeded = await seed(alice.id, ["cherry", "Banana", "apple", "BANANA", "Apple", "banana"].map((title) => ({ title })));
+    const byTitle = new Map(seeded.map((task) => [task.id, task.title]));
+    const titles = (ids: number[]) => ids.map((id) => byTitle.get(id));
+    const ascending = ["apple", "Apple", "Banana", "BANANA", "banana", "cherry"];
+    expect(titles((await pageThrough(alice, "?sort=title&order=asc&limit=100")).flat())).toEqual(ascending);
+    expect(titles((await pageThrough(alice, "?sort=title&order=desc&limit=100")).flat())).toEqual(
+      ["cherry", "banana", "BANANA", "Banana", "Apple", "apple"],
+    );
+    // Page boundaries that fall between titles equal but for case.
+    for (const limit of [1, 2, 4]) {
+      expect(titles((await pageThrough(alice, `?sort=title&order=asc&limit=${limit}`)).flat()), `limit ${limit}`).toEqual(ascending);
+    }
+  });
+
   it("answers 400 with details for invalid values of known parameters, and ignores unknown ones", async () => {
     const alice = await actor();
     const cases: [string, string][] = [

@@ -69,3 +69,29 @@ describe("readQuery", () => {
     expect(() => readQuery(new Request("http://x/?status=nope"), TaskListQuery)).toThrow(ApiError);
   });
 });
+
+describe("readQuery and repeated parameters", () => {
+  it.each(["status", "sort", "order", "q", "limit", "cursor"])(
+    "refuses %s given twice with a 400 naming it, whatever the values",
+    (name) => {
+      const error = (() => {
+        try {
+          readQuery(new Request(`http://x/?${name}=a&other=1&${name}=b`), TaskListQuery);
+        } catch (thrown) {
+          return thrown as ApiError;
+        }
+      })();
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error!.status).toBe(400);
+      expect(error!.details).toEqual([{ path: name, message: "must be given at most once" }]);
+    },
+  );
+
+  it("refuses a known parameter repeated even with a valid last value (no last-one-wins)", () => {
+    expect(() => readQuery(new Request("http://x/?status=bogus&status=all"), TaskListQuery)).toThrow(ApiError);
+  });
+
+  it("ignores unknown parameters, repeated or not", () => {
+    expect(readQuery(new Request("http://x/?tag=a&tag=b&status=all"), TaskListQuery)).toMatchObject({ status: "all" });
+  });
+});

@@ -15,7 +15,7 @@ const document = () => structuredClone(openApiDocument()) as OpenAPIV3_1.Documen
 // document must grow when the contract does, not the other way round.
 const CONTRACT: Record<string, number[]> = {
   "GET /api/{userId}/tasks": [200, 400, 401, 403, 500, 503],
-  "POST /api/{userId}/tasks": [201, 400, 401, 403, 413, 415, 500, 503],
+  "POST /api/{userId}/tasks": [201, 400, 401, 403, 413, 415, 422, 500, 503],
   "GET /api/{userId}/tasks/{taskId}": [200, 400, 401, 403, 404, 500, 503],
   "PUT /api/{userId}/tasks/{taskId}": [200, 400, 401, 403, 404, 412, 413, 415, 500, 503],
   "DELETE /api/{userId}/tasks/{taskId}": [204, 400, 401, 403, 404, 412, 500, 503],

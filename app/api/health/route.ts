@@ -4,6 +4,7 @@ import { publicRoute } from "@/lib/http/handler";
 import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
 import { json } from "@/lib/http/responses";
 import type { HealthReport } from "@/lib/schemas/health";
+import { API_ROUTES } from "@/lib/http/routes";
 
 export const dynamic = "force-dynamic";
 
@@ -13,4 +14,4 @@ export const GET = publicRoute(async () => {
   return json({ status: "unavailable", database } satisfies HealthReport, 503, serviceUnavailable().headers);
 });
 
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers(API_ROUTES.health);

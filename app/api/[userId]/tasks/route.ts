@@ -4,6 +4,7 @@ import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
 import { json, nextPageLink, taskResponse } from "@/lib/http/responses";
 import { TaskCreate, TaskListQuery } from "@/lib/schemas/tasks";
 import { createTask, listTasks } from "@/lib/tasks";
+import { API_ROUTES } from "@/lib/http/routes";
 
 type Params = { userId: string };
 
@@ -18,4 +19,4 @@ export const POST = userRoute<Params>(async ({ request, user }) => {
   return taskResponse(task, 201, { Location: `/api/${encodeURIComponent(user.id)}/tasks/${task.id}` });
 });
 
-export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers("GET", "POST");
+export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers(API_ROUTES.tasks);

@@ -3,6 +3,7 @@ import type { NextRequest } from "next/server";
 import { NEXT_AUTH_ACTIONS, nextAuthOptions } from "@/lib/auth/next-auth";
 import { publicRoute, type HandlerContext } from "@/lib/http/handler";
 import { methodNotAllowedHandlers, noSuchRoute } from "@/lib/http/method-fallbacks";
+import { API_ROUTES } from "@/lib/http/routes";
 
 type Params = { nextauth: string[] };
 
@@ -16,4 +17,4 @@ async function handler(request: Request, context: HandlerContext<Params>): Promi
 }
 
 export { handler as GET, handler as POST };
-export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers("GET", "POST");
+export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers(API_ROUTES.nextAuth);

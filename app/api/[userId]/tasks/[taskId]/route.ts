@@ -6,6 +6,7 @@ import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
 import { noContent, taskResponse } from "@/lib/http/responses";
 import { TaskUpdate } from "@/lib/schemas/tasks";
 import { deleteTask, getTask, updateTask } from "@/lib/tasks";
+import { API_ROUTES } from "@/lib/http/routes";
 
 type Params = { userId: string; taskId: string };
 
@@ -21,4 +22,4 @@ export const DELETE = taskRoute<Params>(async ({ request, user, taskId }) => {
   return noContent();
 });
 
-export const { POST, PATCH, OPTIONS } = methodNotAllowedHandlers("GET", "PUT", "DELETE");
+export const { POST, PATCH, OPTIONS } = methodNotAllowedHandlers(API_ROUTES.task);

@@ -6,6 +6,7 @@ import { methodNotAllowedHandlers } from "@/lib/http/method-fallbacks";
 import { taskResponse } from "@/lib/http/responses";
 import { TaskCompletion } from "@/lib/schemas/tasks";
 import { setTaskCompletion } from "@/lib/tasks";
+import { API_ROUTES } from "@/lib/http/routes";
 
 type Params = { userId: string; taskId: string };
 
@@ -14,4 +15,4 @@ export const PATCH = taskRoute<Params>(async ({ request, user, taskId }) => {
   return taskResponse(orNotFound(await setTaskCompletion(user.id, taskId, completed, expectedVersions(request))));
 });
 
-export const { GET, HEAD, POST, PUT, DELETE, OPTIONS } = methodNotAllowedHandlers("PATCH");
+export const { GET, HEAD, POST, PUT, DELETE, OPTIONS } = methodNotAllowedHandlers(API_ROUTES.taskCompletion);

@@ -1,0 +1,149 @@
+import { subscribe } from "node:diagnostics_channel";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { methodNotAllowed, notFound, validationError, type ApiError } from "./errors";
+import { logRequest, requestIdFrom } from "./request-log";
+import { MAX_BODY_BYTES } from "./request-input";
+import { errorResponse, withCommonHeaders } from "./responses";
+import { apiRouteOf, ROUTE_HANDLER_METHODS } from "./routes";
+
+// Some requests never reach a route handler, nor Next.js's proxy: Next.js builds a Fetch `Request` for each, and the
+// Fetch standard refuses TRACE; a method outside its list gets Next's empty 400; a path that is not valid
+// percent-encoding fails while Next decodes it (a plain-text 500); dot segments and a trailing slash are resolved or
+// redirected by Next with none of the API's headers. Only the Node.js HTTP server sees them all, so under `next start`
+// and `next dev` this guard sits in front of Next's own request listener, answers those requests under /api in the
+// contract's form, and leaves every other request to Next untouched. It also sets what Next.js does not let one set
+// on its server: timeouts and a connection cap, and an `Expect: 100-continue` that is refused at once when the declared
+// body is over the limit. On Vercel the platform's edge stands in front instead (docs/deploying.md).
+
+/** Time to receive a request's headers; past it Node.js answers 408 and closes the connection. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** Time to receive a whole request: a body is at most 64 KiB. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** A connection idle this long (no bytes either way) is closed: a half-sent request line holds nothing for long. */
+export const SOCKET_IDLE_TIMEOUT_MS = 15_000;
+/** Open connections at once; more are refused, so that no flood of idle connections takes every file descriptor. */
+export const MAX_CONNECTIONS = 4_096;
+
+const HANDLER_METHODS: ReadonlySet<string> = new Set(ROUTE_HANDLER_METHODS);
+
+const isApiPath = (pathname: string) => pathname === "/api" || pathname.startsWith("/api/");
+
+function decodable(segment: string): boolean {
+  try {
+    decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const isDotSegment = (segment: string) => /^(\.|%2e){1,2}$/i.test(segment);
+
+/**
+ * The contract's answer for a request that must not reach Next.js, or undefined to let Next.js handle it. `path` is
+ * the request target as sent (percent-encoded, query included).
+ */
+export function answerBeforeRouting(
+  method: string,
+  target: string,
+): { error?: ApiError; redirect?: string; route: string } | undefined {
+  const queryAt = target.indexOf("?");
+  const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
+  if (!isApiPath(pathname)) return undefined;
+  const segments = pathname.split("/").slice(1);
+  const route = apiRouteOf(pathname)?.route ?? "(no route)";
+  if (!segments.every(decodable)) {
+    return { route, error: validationError([{ path: "path", message: "is not valid percent-encoding" }]) };
+  }
+  if (segments.some(isDotSegment)) return { route, error: notFound("no such route") };
+  if (pathname !== "/api" && pathname.endsWith("/")) {
+    // As Next.js would, but with the API's headers: the same path without its trailing slashes.
+    return { route, redirect: pathname.replace(/\/+$/, "") + (queryAt < 0 ? "" : target.slice(queryAt)) };
+  }
+  if (!HANDLER_METHODS.has(method)) {
+    const served = apiRouteOf(pathname);
+    return { route, error: served ? methodNotAllowed(served.allowed) : notFound("no such route") };
+  }
+  return undefined;
+}
+
+async function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: Response,
+  log: { requestId: string; startedAt: number; route: string; code?: string },
+) {
+  withCommonHeaders(answer, log.requestId);
+  const body = Buffer.from(await answer.arrayBuffer());
+  response.writeHead(answer.status, Object.fromEntries(answer.headers));
+  response.end(request.method === "HEAD" ? undefined : body);
+  logRequest({
+    requestId: log.requestId,
+    method: request.method ?? "",
+    route: log.route,
+    status: answer.status,
+    durationMs: Math.round(performance.now() - log.startedAt),
+    code: log.code,
+  });
+}
+
+/** Answers the request itself when it must not reach Next.js; returns whether it did. */
+function interceptBeforeNext(request: IncomingMessage, response: ServerResponse): boolean {
+  const answer = answerBeforeRouting(request.method ?? "", request.url ?? "/");
+  if (!answer) return false;
+  const startedAt = performance.now();
+  const requestId = requestIdFrom(request.headers["x-request-id"] as string | undefined);
+  // The body, if any, is not read: the connection is closed after the answer rather than kept alive unread.
+  response.shouldKeepAlive = false;
+  const reply = answer.error
+    ? errorResponse(answer.error)
+    : new Response(null, { status: 308, headers: { Location: answer.redirect! } });
+  void send(request, response, reply, { requestId, startedAt, route: answer.route, code: answer.error?.code });
+  return true;
+}
+
+const guarded = new WeakSet<Server>();
+
+function guard(server: Server): void {
+  if (guarded.has(server)) return;
+  guarded.add(server);
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.maxConnections = MAX_CONNECTIONS;
+  server.setTimeout(SOCKET_IDLE_TIMEOUT_MS);
+
+  const nextListeners = server.listeners("request") as ((request: IncomingMessage, response: ServerResponse) => void)[];
+  server.removeAllListeners("request");
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    if (interceptBeforeNext(request, response)) return;
+    for (const listener of nextListeners) listener.call(server, request, response);
+  });
+
+  // Node.js answers `Expect: 100-continue` with 100 itself unless someone listens. A body declared over the limit gets
+  // no 100: the route refuses it by its Content-Length (413) before reading a byte.
+  server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => {
+    const declared = Number(request.headers["content-length"] ?? 0);
+    if (!(declared > MAX_BODY_BYTES)) response.writeContinue();
+    server.emit("request", request, response);
+  });
+}
+
+let subscribed = false;
+
+/**
+ * Puts the guard in front of every HTTP server of this process, from its first connection (Next.js creates its server
+ * before the app's code runs, so the server is found through Node's `net.server.socket` diagnostics channel).
+ * Call once, when the server starts (instrumentation.ts).
+ */
+export function guardHttpServers(): void {
+  if (subscribed) return;
+  subscribed = true;
+  subscribe("net.server.socket", (message) => {
+    const server = (message as { socket: Socket & { server?: unknown } }).socket.server;
+    // Only HTTP servers: they have a request listener (Next.js's) to stand in front of.
+    if (server && typeof (server as Server).listeners === "function" && (server as Server).listenerCount("request") > 0) {
+      guard(server as Server);
+    }
+  });
+}

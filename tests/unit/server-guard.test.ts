@@ -1,0 +1,78 @@
+import { METHODS } from "node:http";
+import { describe, expect, it } from "vitest";
+import { answerBeforeRouting } from "@/lib/http/server-guard";
+import { API_ROUTES, ROUTE_HANDLER_METHODS } from "@/lib/http/routes";
+
+// Requests Next.js would answer before any app code, enumerated by kind: every method Node.js parses that a route
+// handler cannot serve, every position of a malformed escape or a dot segment, a trailing slash on every route.
+
+const EXAMPLE_PATHS: Record<keyof typeof API_ROUTES, string> = {
+  health: "/api/health",
+  openApiDocument: "/api/openapi.json",
+  docs: "/api/docs",
+  docsAsset: "/api/docs/assets/swagger-ui.css",
+  nextAuth: "/api/auth/session",
+  tasks: "/api/alice/tasks",
+  task: "/api/alice/tasks/7",
+  taskCompletion: "/api/alice/tasks/7/complete",
+};
+const OTHER_METHODS = METHODS.filter((method) => !(ROUTE_HANDLER_METHODS as readonly string[]).includes(method) && method !== "CONNECT");
+
+describe("answerBeforeRouting", () => {
+  it("leaves every method a route handler serves, and every path outside /api, to Next.js", () => {
+    for (const path of Object.values(EXAMPLE_PATHS)) {
+      for (const method of ROUTE_HANDLER_METHODS) expect(answerBeforeRouting(method, path), `${method} ${path}`).toBeUndefined();
+    }
+    for (const target of ["/", "/?filter=done", "/apis", "/favicon.ico", "/_next/static/x.js", "/%", "/a/../b", "/x/"]) {
+      expect(answerBeforeRouting("TRACE", target), target).toBeUndefined();
+    }
+  });
+
+  it.each(OTHER_METHODS)("answers %s on every route with 405 and that route's Allow, and on no route with 404", (method) => {
+    for (const [name, path] of Object.entries(EXAMPLE_PATHS)) {
+      const answer = answerBeforeRouting(method, path);
+      expect(answer?.error?.status, path).toBe(405);
+      expect(answer?.error?.headers?.Allow, path).toBe(API_ROUTES[name as keyof typeof API_ROUTES].allowed.join(", "));
+    }
+    for (const path of ["/api", "/api/nothing", "/api/alice/tasks/7/nothing"]) {
+      expect(answerBeforeRouting(method, path)?.error?.status, path).toBe(404);
+    }
+  });
+
+  it("answers a malformed escape in any segment, any method, with 400 validation_error", () => {
+    for (const path of Object.values(EXAMPLE_PATHS)) {
+      const segments = path.split("/");
+      for (let at = 2; at < segments.length; at++) {
+        for (const bad of ["%", "%zz", "%E2%82", "a%2", "%C0%AF"]) {
+          const broken = segments.map((segment, index) => (index === at ? bad : segment)).join("/");
+          for (const method of ["GET", "POST", "TRACE"]) {
+            const answer = answerBeforeRouting(method, `${broken}?q=1`);
+            expect(answer?.error?.status, `${method} ${broken}`).toBe(400);
+            expect(answer?.error?.code).toBe("validation_error");
+          }
+        }
+      }
+    }
+  });
+
+  it("answers a dot segment in any position, spelled plainly or escaped, with the JSON 404", () => {
+    for (const path of Object.values(EXAMPLE_PATHS)) {
+      const segments = path.split("/");
+      for (let at = 2; at <= segments.length; at++) {
+        for (const dot of [".", "..", "%2e", "%2E%2e", ".%2e"]) {
+          const dotted = [...segments.slice(0, at), dot, ...segments.slice(at)].join("/");
+          expect(answerBeforeRouting("GET", dotted)?.error?.code, dotted).toBe("not_found");
+        }
+      }
+    }
+    expect(answerBeforeRouting("GET", "/api/alice/tasks/...")).toBeUndefined(); // "..." is a name, not a dot segment
+  });
+
+  it("redirects a trailing slash on every route to the path without it, query kept", () => {
+    for (const path of [...Object.values(EXAMPLE_PATHS), "/api/nothing"]) {
+      expect(answerBeforeRouting("GET", `${path}/`)).toMatchObject({ redirect: path });
+      expect(answerBeforeRouting("PUT", `${path}//?limit=5&q=a%20b`)).toMatchObject({ redirect: `${path}?limit=5&q=a%20b` });
+    }
+    expect(answerBeforeRouting("GET", "/api/")).toMatchObject({ redirect: "/api" });
+  });
+});
