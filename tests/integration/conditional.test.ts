@@ -1,8 +1,9 @@
+import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import * as completeRoute from "@/app/api/[userId]/tasks/[taskId]/complete/route";
 import * as taskRoute from "@/app/api/[userId]/tasks/[taskId]/route";
 import * as tasksRoute from "@/app/api/[userId]/tasks/route";
-import { closeDatabase } from "@/db/client";
+import { closeDatabase, getDatabase } from "@/db/client";
 import { call, newUserId, tokenFor } from "../support/api";
 
 afterAll(closeDatabase);
@@ -37,11 +38,24 @@ describe("ETag", () => {
     expect((await send("GET")).headers.get("etag")).toBe(toggled.headers.get("etag"));
   });
 
-  it("changes even when two writes land in the same millisecond", async () => {
-    const { send } = await setup();
-    const etags = new Set<string>();
-    for (let i = 0; i < 20; i++) etags.add((await send("PUT", {}, { title: `rapid ${i}` })).headers.get("etag")!);
-    expect(etags.size).toBe(20);
+  it("changes even when two writes land in the same instant: two updates in one transaction, where now() is fixed", async () => {
+    const { created } = await setup();
+    const db = await getDatabase();
+    const versions = await db.transaction(async (tx) => {
+      const stamps: string[] = [];
+      for (const title of ["same instant 1", "same instant 2", "same instant 3"]) {
+        const result = await tx.execute(
+          sql`update tasks set title = ${title} where id = ${created.body.id}
+              returning to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as updated_at`,
+        );
+        stamps.push((result as unknown as { rows: { updated_at: string }[] }).rows[0]!.updated_at);
+      }
+      return stamps;
+    });
+    // Each write moves updated_at exactly one millisecond past the last: distinct versions, distinct ETags.
+    const [first, second, third] = versions.map(Date.parse) as [number, number, number];
+    expect(second - first).toBe(1);
+    expect(third - second).toBe(1);
   });
 });
 
@@ -72,6 +86,60 @@ describe("If-Match", () => {
     expect((await send("GET")).body).toMatchObject({ title: "v2", completed: false });
   });
 
+  it("never matches a weak tag, not even one that carries the current version: 412 on PUT, PATCH and DELETE", async () => {
+    const { created, send, complete } = await setup();
+    const weakCurrent = `W/${created.headers.get("etag")!}`;
+    for (const response of [
+      await send("PUT", { "if-match": weakCurrent }, { title: "weakly" }),
+      await complete({ "if-match": weakCurrent }),
+      await complete({ "if-match": weakCurrent }, { completed: true }),
+      await send("DELETE", { "if-match": weakCurrent }),
+    ]) {
+      expect(response.status).toBe(412);
+      expect(response.body.code).toBe("precondition_failed");
+    }
+    const stored = await send("GET");
+    expect(stored.body).toMatchObject({ title: "v1", completed: false });
+    expect(stored.headers.get("etag")).toBe(created.headers.get("etag"));
+  });
+
+  it("answers PATCH /complete with a body 412 when stale, as without one", async () => {
+    const { created, send, complete } = await setup();
+    await send("PUT", {}, { title: "v2" });
+    const refused = await complete({ "if-match": created.headers.get("etag")! }, { completed: true });
+    expect(refused.status).toBe(412);
+    expect((await send("GET")).body.completed).toBe(false);
+  });
+
+  it.each([
+    ["far past the year 9999", '"2htner8qo0"'],
+    ["the largest 11 base-36 digits", '"zzzzzzzzzzz"'],
+    ["one with a leading zero", '"01"'],
+    ["not base 36", '"ABC"'],
+    ["empty", '""'],
+    ["a list of such", '"zzzzzzzzzzz", W/"1", "x y"'],
+    ["not a list of tags", '"a" junk'],
+  ])("answers a tag no task could carry (%s) 412 on a task that exists and 404 on one that does not", async (_kind, tag) => {
+    const { send, complete } = await setup();
+    for (const response of [
+      await send("PUT", { "if-match": tag }, { title: "never" }),
+      await complete({ "if-match": tag }),
+      await complete({ "if-match": tag }, { completed: true }),
+      await send("DELETE", { "if-match": tag }),
+    ]) {
+      expect(response.status).toBe(412);
+    }
+    expect((await send("GET")).body).toMatchObject({ title: "v1", completed: false });
+    await send("DELETE");
+    for (const response of [
+      await send("PUT", { "if-match": tag }, { title: "never" }),
+      await complete({ "if-match": tag }),
+      await send("DELETE", { "if-match": tag }),
+    ]) {
+      expect(response.status).toBe(404);
+    }
+  });
+
   it("is unconditional without the header or with *, and still answers 404 for a missing task", async () => {
     const { send } = await setup();
     expect((await send("PUT", { "if-match": "*" }, { title: "any" })).status).toBe(200);
@@ -91,5 +159,33 @@ describe("If-Match", () => {
     const stored = await send("GET");
     expect(stored.body.title).toBe(winners[0]!.body.title);
     expect(stored.headers.get("etag")).toBe(winners[0]!.headers.get("etag"));
+  });
+});
+
+describe("If-Match across users", () => {
+  it("gives another user 404 for PUT, PATCH (with and without a body) and DELETE, even holding the task's current ETag, and changes nothing", async () => {
+    const { created, send } = await setup();
+    const aliceTask = created.body as { id: number; user_id: string };
+    const etag = created.headers.get("etag")!;
+    const bobId = newUserId("bob");
+    const bobToken = await tokenFor(bobId);
+    const onBobsPath = { userId: bobId, taskId: String(aliceTask.id) };
+    const path = `/api/${bobId}/tasks/${aliceTask.id}`;
+    for (const ifMatch of [etag, '"1"', "*", undefined]) {
+      const headers: Record<string, string> = ifMatch === undefined ? {} : { "if-match": ifMatch };
+      const answers = [
+        await call(taskRoute.PUT, "PUT", path, onBobsPath, { token: bobToken, headers, json: { title: "taken over" } }),
+        await call(completeRoute.PATCH, "PATCH", `${path}/complete`, onBobsPath, { token: bobToken, headers }),
+        await call(completeRoute.PATCH, "PATCH", `${path}/complete`, onBobsPath, { token: bobToken, headers, json: { completed: true } }),
+        await call(taskRoute.DELETE, "DELETE", path, onBobsPath, { token: bobToken, headers }),
+      ];
+      for (const answer of answers) {
+        expect(answer.status, `If-Match ${ifMatch}`).toBe(404);
+        expect(answer.body).toEqual({ error: "no such task", code: "not_found" });
+      }
+    }
+    const stored = await send("GET");
+    expect(stored.body).toEqual(created.body);
+    expect(stored.headers.get("etag")).toBe(etag);
   });
 });

@@ -8,6 +8,20 @@ import { newUserId } from "../support/api";
 
 afterAll(closeDatabase);
 
+/** The SQLSTATE a statement failed with (drizzle wraps the driver's error in `cause`), or "none" if it succeeded. */
+async function sqlStateOf(statement: PromiseLike<unknown>): Promise<string> {
+  try {
+    await statement;
+    return "none";
+  } catch (error) {
+    for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+      const code = (cause as { code?: unknown }).code;
+      if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    }
+    throw error;
+  }
+}
+
 const owner = (label?: string) => ({ id: newUserId(label) });
 const listAll = async (ownerId: string, query: Record<string, string> = {}) =>
   (await listTasks(ownerId, TaskListQuery.parse(query))).tasks;
@@ -115,15 +129,16 @@ describe("the database enforces what the API validates, whoever writes", () => {
 
   it("accepts 255 emoji and refuses 256, blank titles and 5001-character descriptions", async () => {
     await expect(rawInsert("😀".repeat(255))).resolves.toBeDefined();
-    await expect(rawInsert("😀".repeat(256))).rejects.toThrow();
-    await expect(rawInsert("   ")).rejects.toThrow();
-    await expect(rawInsert("")).rejects.toThrow();
-    await expect(rawInsert("ok", "x".repeat(5001))).rejects.toThrow();
+    expect(await sqlStateOf(rawInsert("😀".repeat(256)))).toBe("22001"); // string_data_right_truncation: varchar(255)
+    expect(await sqlStateOf(rawInsert("   "))).toBe("23514"); // check_violation: tasks_title_length
+    expect(await sqlStateOf(rawInsert(""))).toBe("23514");
+    expect(await sqlStateOf(rawInsert("ok", "x".repeat(5001)))).toBe("23514"); // tasks_description_length
   });
 
   it("refuses a task for a user that does not exist", async () => {
     const db = await getDatabase();
-    await expect(db.insert(tasks).values({ user_id: newUserId("ghost"), title: "orphan" })).rejects.toThrow();
+    const orphan = db.insert(tasks).values({ user_id: newUserId("ghost"), title: "orphan" });
+    expect(await sqlStateOf(orphan)).toBe("23503"); // foreign_key_violation
   });
 
   it("moves updated_at on a direct UPDATE and keeps created_at", async () => {
