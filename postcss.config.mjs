@@ -1,4 +1,6 @@
 // Tailwind CSS v4 through PostCSS, which Next.js runs on every stylesheet it bundles.
-export default {
+const config = {
   plugins: { "@tailwindcss/postcss": {} },
 };
+
+export default config;

@@ -40,8 +40,8 @@ try {
         const cpuBefore = cpuUsage(server.process.pid!).server;
         const result = await throughput(server.baseUrl, workload[name]!, SECONDS);
         const cpu = cpuUsage(server.process.pid!).server - cpuBefore;
-        samples[name]![side].rps.push(result.requestsPerSecond);
-        samples[name]![side].cpu.push((cpu / result.requests) * 1e6);
+        samples[name][side].rps.push(result.requestsPerSecond);
+        samples[name][side].cpu.push((cpu / result.requests) * 1e6);
         if (result.errors + result.non2xx > 0) throw new Error(`${side} ${name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
       }
     }

@@ -125,7 +125,9 @@ const CONNECTION_FAILURES: Record<string, string> = {
 export function describeDatabaseFailure(error: unknown): string {
   const chain = causes(error);
   // AggregateError: node-postgres tried each address of a host name (::1, then 127.0.0.1) and all failed alike.
-  const innermost = chain.flatMap((cause) => (cause instanceof AggregateError ? [cause, ...cause.errors] : [cause]));
+  const innermost = chain.flatMap((cause): unknown[] =>
+    cause instanceof AggregateError ? [cause, ...(cause.errors as unknown[])] : [cause],
+  );
   for (const cause of innermost.reverse()) {
     const code = codeOf(cause);
     if (code && CONNECTION_FAILURES[code]) return CONNECTION_FAILURES[code];

@@ -15,7 +15,7 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const isLoopback = (url: string) => LOOPBACK_HOSTS.has(new URL(url).hostname);
 
 const url = (pattern: RegExp, message: string) =>
-  z.string().regex(pattern, message).refine(URL.canParse, { message: "is not a valid URL", abort: true });
+  z.string().regex(pattern, message).refine((value) => URL.canParse(value), { message: "is not a valid URL", abort: true });
 const secret = (minimum: number) => z.string().min(minimum, `must be at least ${minimum} characters`);
 
 const variables = {

@@ -3,6 +3,7 @@
 // the framework's root chunks plus every chunk the route's HTML names (its layout, page, and Next's built-in
 // not-found and error boundaries); the nomodule polyfills, which current browsers skip, are left out.
 import { readFile } from "node:fs/promises";
+import { runInNewContext } from "node:vm";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 
@@ -13,7 +14,7 @@ const buildManifest = JSON.parse(await readFile(path.join(dist, "build-manifest.
 const manifestFile = path.join(dist, "server/app/(app)/page_client-reference-manifest.js");
 // The manifest is a script that assigns globalThis.__RSC_MANIFEST[route].
 const sandbox = { __RSC_MANIFEST: {} as Record<string, { entryJSFiles: Record<string, string[]> }> };
-new Function("globalThis", "self", await readFile(manifestFile, "utf8"))(sandbox, sandbox);
+runInNewContext(await readFile(manifestFile, "utf8"), { globalThis: sandbox, self: sandbox });
 const entries = sandbox.__RSC_MANIFEST[ROUTE]?.entryJSFiles ?? {};
 const appEntries = Object.values(entries).flat();
 

@@ -60,7 +60,7 @@ async function parseBody<S extends z.ZodType>(request: http.IncomingMessage, sch
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw fromZodError(parsed.error, "body");
-  return parsed.data as z.output<S>;
+  return parsed.data;
 }
 
 async function handle(request: http.IncomingMessage): Promise<Reply> {
@@ -112,7 +112,7 @@ async function handle(request: http.IncomingMessage): Promise<Reply> {
 export function createBaselineServer(): http.Server {
   return http.createServer((request, response) => {
     const startedAt = performance.now();
-    handle(request)
+    void handle(request)
       .catch((error: unknown): Reply => {
         const failure = toApiError(error);
         if (failure.status >= 500 && !(error instanceof ApiError)) console.error(error);

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, type FlattenedJWSInput, type JWSHeaderParameters } from "jose";
+import { createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import { IdentityProviderUnavailableError } from "./errors";
 
 // The public keys of the JWKS issuer (AUTH_JWKS_URL), fetched on demand and kept in memory.
@@ -78,7 +78,7 @@ export class RemoteKeySet {
       headers: { accept: "application/jwk-set+json, application/json" },
     });
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-    return createLocalJWKSet(await response.json());
+    return createLocalJWKSet((await response.json()) as JSONWebKeySet);
   }
 }
 

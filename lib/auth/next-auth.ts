@@ -26,11 +26,11 @@ function credentialsSignIn(password: string | null) {
       userId: { label: "User id", type: "text" },
       password: { label: "Password", type: "password" },
     },
-    async authorize(credentials) {
+    authorize(credentials) {
       const userId = credentials?.userId;
-      if (!isUsableUserId(userId)) return null;
-      if (password !== null && !samePassword(credentials?.password ?? "", password)) return null;
-      return { id: userId };
+      if (!isUsableUserId(userId)) return Promise.resolve(null);
+      if (password !== null && !samePassword(credentials?.password ?? "", password)) return Promise.resolve(null);
+      return Promise.resolve({ id: userId });
     },
   });
 }

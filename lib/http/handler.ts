@@ -37,7 +37,7 @@ type Access = "public" | "user" | "task";
 
 function wrap<Params extends RouteParams>(
   access: Access,
-  handler: (request: TaskRequest<Params>) => Promise<Response>,
+  handler: (request: TaskRequest<Params>) => Response | Promise<Response>,
 ): RouteHandler<Params> {
   return async (request, context) => {
     const startedAt = performance.now();
@@ -85,21 +85,21 @@ function wrap<Params extends RouteParams>(
 
 /** A handler with the API's error mapping, headers and log line, and no authentication (health, documents). */
 export function publicRoute<Params extends RouteParams = RouteParams>(
-  handler: (request: PublicRequest<Params>) => Promise<Response>,
+  handler: (request: PublicRequest<Params>) => Response | Promise<Response>,
 ): RouteHandler<Params> {
   return wrap<Params>("public", handler);
 }
 
 /** A handler under /api/{userId}/: 401 without a session user, 403 when the path names another user. */
 export function userRoute<Params extends RouteParams & { userId: string }>(
-  handler: (request: UserRequest<Params>) => Promise<Response>,
+  handler: (request: UserRequest<Params>) => Response | Promise<Response>,
 ): RouteHandler<Params> {
   return wrap<Params>("user", handler);
 }
 
 /** A handler under /api/{userId}/tasks/{taskId}: as userRoute, then a 400 for a task id out of range. */
 export function taskRoute<Params extends RouteParams & { userId: string; taskId: string }>(
-  handler: (request: TaskRequest<Params>) => Promise<Response>,
+  handler: (request: TaskRequest<Params>) => Response | Promise<Response>,
 ): RouteHandler<Params> {
   return wrap<Params>("task", handler);
 }

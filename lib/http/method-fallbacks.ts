@@ -9,7 +9,7 @@ type AnyParams = Record<string, string | string[] | undefined>;
 
 /** A 405 handler for every method, to export under the methods `route` does not serve (see lib/http/routes.ts). */
 export function methodNotAllowedHandlers(route: ApiRoute): Record<RouteHandlerMethod, RouteHandler<AnyParams>> {
-  const reject = publicRoute(async () => {
+  const reject = publicRoute(() => {
     throw methodNotAllowed(route.allowed);
   });
   return Object.fromEntries(ROUTE_HANDLER_METHODS.map((method) => [method, reject])) as Record<
@@ -19,6 +19,6 @@ export function methodNotAllowedHandlers(route: ApiRoute): Record<RouteHandlerMe
 }
 
 /** The contract's JSON 404 for an /api path that no route serves. */
-export const noSuchRoute = publicRoute(async () => {
+export const noSuchRoute = publicRoute(() => {
   throw notFound("no such route");
 });

@@ -5,6 +5,6 @@ import { API_ROUTES } from "@/lib/http/routes";
 
 export const dynamic = "force-dynamic";
 
-export const GET = publicRoute(async () => referencePage());
+export const GET = publicRoute(() => referencePage());
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers(API_ROUTES.docs);

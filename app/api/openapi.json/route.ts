@@ -6,6 +6,6 @@ import { API_ROUTES } from "@/lib/http/routes";
 
 export const dynamic = "force-dynamic";
 
-export const GET = publicRoute(async () => json(openApiDocument()));
+export const GET = publicRoute(() => json(openApiDocument()));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowedHandlers(API_ROUTES.openApiDocument);
