@@ -388,8 +388,8 @@ export interface components {
                 };
             };
         };
-        /** @description The path ends in `/`: `Location` is the same path without its trailing slashes, with the same query. No body. */
-        TrailingSlashRedirect: {
+        /** @description The path has an empty segment (`//`), a backslash or a trailing slash: `Location` is the same path with backslashes as slashes and without empty segments or a trailing slash, with the same query. No body. */
+        CanonicalPathRedirect: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
@@ -415,7 +415,7 @@ export interface components {
         "X-Content-Type-Options": "nosniff";
         /** @description The task's version (a strong entity tag): send it back in `If-Match` to write only if nobody changed the task since. */
         ETag: string;
-        /** @description A path on this server: the new task's (201), or the requested path without its trailing slash (308). */
+        /** @description A path on this server: the new task's (201), or the requested path written canonically (308). */
         Location: string;
         /** @description Present when more tasks follow: this path and query with a `cursor` for the next page. Absent on the last page. */
         Link: string;

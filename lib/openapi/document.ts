@@ -41,7 +41,7 @@ const headers = {
     schema: { type: "string", pattern: '^"[\\x21\\x23-\\x7e]*"$' },
   },
   Location: {
-    description: "A path on this server: the new task's (201), or the requested path without its trailing slash (308).",
+    description: "A path on this server: the new task's (201), or the requested path written canonically (308).",
     required: true,
     schema: { type: "string", format: "uri-reference" },
   },
@@ -362,10 +362,14 @@ const OPENAPI_DOCUMENT_SCHEMA = {
   additionalProperties: false,
 } as oas31.SchemaObject; // patternProperties is JSON Schema's, which oas31's type leaves out
 
-/** The answer to a path ending in `/`, whatever the method: no operation has it, as no path listed here ends so. */
-const TRAILING_SLASH_REDIRECT: ZodOpenApiResponseObject = {
+/**
+ * The answer to a path with an empty segment, a backslash or a trailing slash, whatever the method: no operation has
+ * it, as no path listed here is written so.
+ */
+const CANONICAL_PATH_REDIRECT: ZodOpenApiResponseObject = {
   description:
-    "The path ends in `/`: `Location` is the same path without its trailing slashes, with the same query. No body.",
+    "The path has an empty segment (`//`), a backslash or a trailing slash: `Location` is the same path with " +
+    "backslashes as slashes and without empty segments or a trailing slash, with the same query. No body.",
   headers: responseHeaders("Location"),
 };
 
@@ -383,8 +387,8 @@ in this order: the token (401), the path's user (403), ids and input (400), the 
 
 **Requests no operation describes** get one of the responses in \`components/responses\`. Under \`/api\`, whatever the
 method, in this order: a path segment that is not valid percent-encoding is a 400 (\`BadRequest\`); a path with a \`.\`
-or \`..\` segment is a 404 (\`NotFound\`); a path that ends in \`/\` is a 308 to the same path without it
-(\`TrailingSlashRedirect\`); a path this document does not list is a 404 (\`NotFound\`); and a method that a listed
+or \`..\` segment is a 404 (\`NotFound\`); a path with an empty segment, a backslash or a trailing slash is a 308 to
+the same path without them (\`CanonicalPathRedirect\`); a path this document does not list is a 404 (\`NotFound\`); and a method that a listed
 path does not serve (\`OPTIONS\`, \`TRACE\`, \`PROPFIND\`, \`QUERY\`, …) is a 405 whose \`Allow\` lists the path's
 methods (\`MethodNotAllowed\`).
 `.trim();
@@ -419,7 +423,7 @@ function buildOpenApiDocument() {
               errorResponse(Number(status) as ErrorStatus),
             ]),
           ),
-          TrailingSlashRedirect: TRAILING_SLASH_REDIRECT,
+          CanonicalPathRedirect: CANONICAL_PATH_REDIRECT,
         },
         headers,
         parameters: {

@@ -35,14 +35,14 @@ const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "tr
 const FALLBACK_RESPONSES = {
   malformedPath: "BadRequest",
   dotSegment: "NotFound",
-  trailingSlash: "TrailingSlashRedirect",
+  nonCanonicalPath: "CanonicalPathRedirect",
   unknownRoute: "NotFound",
   otherMethod: "MethodNotAllowed",
 } as const;
 // The fallbacks, named as outcomes are: method, path, status.
 const otherMethodsOutcome = (template: string) => `(other methods) ${template} 405`;
 const MALFORMED_PATH_OUTCOME = "(any method) (a segment not valid percent-encoding) 400";
-const TRAILING_SLASH_OUTCOME = "(any method) (a path ending in /) 308";
+const CANONICAL_PATH_OUTCOME = "(any method) (a path with //, \\ or a trailing /) 308";
 const UNKNOWN_ROUTE_OUTCOME = "(any method) (other /api paths) 404";
 
 export interface Operation {
@@ -103,7 +103,7 @@ export class Contract {
     );
     const otherMethods = Object.keys(this.document.paths ?? {}).map(otherMethodsOutcome);
     const delegated = Object.keys(this.document["x-delegated-paths"] ?? {}).map((prefix) => `(delegated) ${prefix}`);
-    const anyPath = [MALFORMED_PATH_OUTCOME, TRAILING_SLASH_OUTCOME, UNKNOWN_ROUTE_OUTCOME];
+    const anyPath = [MALFORMED_PATH_OUTCOME, CANONICAL_PATH_OUTCOME, UNKNOWN_ROUTE_OUTCOME];
     return [...operations, ...otherMethods, ...anyPath, ...delegated];
   }
 
@@ -131,19 +131,22 @@ export class Contract {
 
   private expectationFor(exchange: Exchange): Expectation {
     const { path, query } = targetOf(exchange.url);
-    if (path !== "/api" && !path.startsWith("/api/")) {
+    const canonical = path.replace(/\\/g, "/").replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1");
+    if (canonical !== "/api" && !canonical.startsWith("/api/")) {
       throw new ContractViolation(`${summarize(exchange)}: the document covers /api only`);
     }
     // Requests no operation describes, in the order the document's description gives.
-    const segments = path.split("/");
-    if (!segments.every(decodable)) {
+    if (!path.split(/[/\\]/).every(decodable)) {
       return this.fallback(exchange, MALFORMED_PATH_OUTCOME, FALLBACK_RESPONSES.malformedPath);
     }
-    if (segments.some(isDotSegment)) return this.fallback(exchange, UNKNOWN_ROUTE_OUTCOME, FALLBACK_RESPONSES.dotSegment);
-    if (path !== "/api" && path.endsWith("/")) {
-      const location = path.replace(/\/+$/, "") + query;
-      return { ...this.fallback(exchange, TRAILING_SLASH_OUTCOME, FALLBACK_RESPONSES.trailingSlash), location };
+    if (path.split(/[/\\]/).some(isDotSegment)) {
+      return this.fallback(exchange, UNKNOWN_ROUTE_OUTCOME, FALLBACK_RESPONSES.dotSegment);
     }
+    if (canonical !== path) {
+      const location = canonical + query;
+      return { ...this.fallback(exchange, CANONICAL_PATH_OUTCOME, FALLBACK_RESPONSES.nonCanonicalPath), location };
+    }
+    const segments = path.split("/");
     const match = this.paths.find((template) => matches(template.segments, segments));
     if (!match) return this.fallback(exchange, UNKNOWN_ROUTE_OUTCOME, FALLBACK_RESPONSES.unknownRoute);
     const method = exchange.method.toLowerCase() as Method;
@@ -195,7 +198,7 @@ export class Contract {
       }
     }
     if (location !== undefined && exchange.headers["location"] !== location) {
-      problems.push(`Location is ${exchange.headers["location"]}, not the same path without its trailing slash`);
+      problems.push(`Location is ${exchange.headers["location"]}, not ${location}: the same path written canonically`);
     }
     return problems;
   }
@@ -263,12 +266,10 @@ const isDotSegment = (segment: string) => /^(\.|%2e){1,2}$/i.test(segment);
 const specificity = (segments: Array<string | null>) =>
   segments.map((segment) => (segment === null ? "0" : "1")).join("");
 
-/** Whether a path's segments (decodable, still percent-encoded) fit a template's: `%68ealth` is `health`. */
+/** Whether a path's segments, as sent, fit a template's: a fixed segment must be sent as written (the API's routes do not decode `%68ealth` to `health`). */
 const matches = (template: Array<string | null>, segments: string[]) =>
   template.length === segments.length &&
-  template.every((segment, i) =>
-    segment === null ? segments[i] !== "" : segment === decodeURIComponent(segments[i]!),
-  );
+  template.every((segment, i) => (segment === null ? segments[i] !== "" : segment === segments[i]));
 
 /** Header values are text; a header whose schema is a number is checked as the number it spells. */
 function asSchemaValue(value: string, schema: OpenAPIV3_1.SchemaObject | OpenAPIV3_1.ReferenceObject): unknown {

@@ -124,11 +124,11 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(responses.MethodNotAllowed!.headers!)).toContain("Allow");
     expect(codeOf("MethodNotAllowed")).toEqual({ type: "string", enum: ["method_not_allowed"] });
     expect(codeOf("NotFound")).toEqual({ type: "string", enum: ["not_found"] });
-    expect(responses.TrailingSlashRedirect!.content).toBeUndefined();
-    expect(Object.keys(responses.TrailingSlashRedirect!.headers!)).toEqual(
+    expect(responses.CanonicalPathRedirect!.content).toBeUndefined();
+    expect(Object.keys(responses.CanonicalPathRedirect!.headers!)).toEqual(
       expect.arrayContaining(["Location", "X-Request-Id", "Cache-Control", "X-Content-Type-Options"]),
     );
-    for (const name of ["BadRequest", "NotFound", "TrailingSlashRedirect", "MethodNotAllowed"]) {
+    for (const name of ["BadRequest", "NotFound", "CanonicalPathRedirect", "MethodNotAllowed"]) {
       expect(openApiDocument().info.description, name).toContain(`(\`${name}\`)`);
     }
     const extensions = Object.keys(openApiDocument()).filter((key) => key.startsWith("x-"));
