@@ -149,6 +149,8 @@ const search = storableString()
 
 const cursor = z
   .string()
+  // An empty cursor is no cursor this API issued, not the first page: that is the query without one.
+  .min(1, "is not a cursor this API issued")
   .max(CURSOR_MAX_LENGTH, "is not a cursor this API issued")
   .meta({
     description:
