@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * List the user's tasks
-         * @description One page, in the order asked for; follow `Link` for the next.
+         * @description One page, in the order asked for; follow `Link` for the next. Each parameter below may be given once: a second value is a 400. Parameters not listed are ignored.
          */
         get: operations["listTasks"];
         put?: never;
@@ -133,15 +133,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An OpenAPI 3.1 document: this one. */
+        OpenApiDocument: {
+            openapi: string;
+            info: {
+                title: string;
+                version: string;
+                description?: string;
+            };
+            servers?: {
+                url: string;
+            }[];
+            paths: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            components?: {
+                [key: string]: unknown;
+            };
+            security?: {
+                [key: string]: string[];
+            }[];
+            tags?: {
+                name: string;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
         TaskCreate: {
-            /** @description Surrounding whitespace is trimmed, then 1 to 255 characters must remain. No U+0000 or unpaired surrogates. */
+            /** @description Surrounding whitespace is trimmed, then 1 to 255 characters must remain, so a blank title is refused. No U+0000 or unpaired surrogates. The pattern states every rule but the last. */
             title: string;
             description?: string | null;
             completed?: boolean;
         };
         /** @description At least one field; the fields left out keep their value. */
         TaskUpdate: {
-            /** @description Surrounding whitespace is trimmed, then 1 to 255 characters must remain. No U+0000 or unpaired surrogates. */
+            /** @description Surrounding whitespace is trimmed, then 1 to 255 characters must remain, so a blank title is refused. No U+0000 or unpaired surrogates. The pattern states every rule but the last. */
             title?: string;
             description?: string | null;
             completed?: boolean;
@@ -192,7 +220,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description `invalid_json`: the body is not JSON, or is missing where one is required. `validation_error`: a field, the task id or a query value breaks the rules, or the body has a field the API does not accept; `details` names each. */
+        /** @description `invalid_json`: the body is not JSON, or is missing where one is required. `validation_error`: a field, the task id or a query value breaks the rules, a query parameter is given twice, the body has a field the API does not accept, or a path segment is not valid percent-encoding; `details` names each. */
         BadRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -201,15 +229,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "invalid_json" | "validation_error";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -223,15 +245,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "unauthenticated";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -244,19 +260,13 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "forbidden";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
-        /** @description No such task for this user (another user's task is answered the same way), or no such route. */
+        /** @description No such task for this user (another user's task is answered the same way), or no such route: a path under `/api` that this document does not list, or one with a `.` or `..` segment. */
         NotFound: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -265,15 +275,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "not_found";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -287,15 +291,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "method_not_allowed";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -308,15 +306,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "precondition_failed";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -329,15 +321,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "payload_too_large";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -350,15 +336,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "unsupported_media_type";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -371,15 +351,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "idempotency_key_reused";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -392,15 +366,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "internal_error";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
@@ -414,21 +382,26 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": {
-                    /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
-                    error: string;
-                    /**
-                     * @description Stable and machine-readable: branch on this, not on `error`.
-                     * @enum {string}
-                     */
+                "application/json": components["schemas"]["ErrorBody"] & {
+                    /** @enum {string} */
                     code: "service_unavailable";
-                    details?: components["schemas"]["ErrorDetail"][];
                 };
             };
         };
+        /** @description The path has an empty segment (`//`), a backslash or a trailing slash: `Location` is the same path with backslashes as slashes and without empty segments or a trailing slash, with the same query. No body. */
+        CanonicalPathRedirect: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                Location: components["headers"]["Location"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
     };
     parameters: {
-        /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+        /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
         RequestId: string;
         /** @description ETags of the versions this write may replace: the write happens only if the task is still at one of them, else 412. Without it, or with `*`, the write is unconditional. */
         IfMatch: string;
@@ -442,7 +415,7 @@ export interface components {
         "X-Content-Type-Options": "nosniff";
         /** @description The task's version (a strong entity tag): send it back in `If-Match` to write only if nobody changed the task since. */
         ETag: string;
-        /** @description The new task's path. */
+        /** @description A path on this server: the new task's (201), or the requested path written canonically (308). */
         Location: string;
         /** @description Present when more tasks follow: this path and query with a `cursor` for the next page. Absent on the last page. */
         Link: string;
@@ -468,7 +441,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -505,7 +478,7 @@ export interface operations {
             header?: {
                 /** @description Makes the create safe to retry: a repeat by the same user with the same key and the same body, within 24 hours, creates nothing and answers what the first one did (201, the same task, `Location` and `ETag`), even when repeats race. The same key with another body is a 422. A UUID made by the client is a good key; keys are per user. */
                 "Idempotency-Key"?: string;
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -548,7 +521,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -586,7 +559,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /** @description ETags of the versions this write may replace: the write happens only if the task is still at one of them, else 412. Without it, or with `*`, the write is unconditional. */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -633,7 +606,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /** @description ETags of the versions this write may replace: the write happens only if the task is still at one of them, else 412. Without it, or with `*`, the write is unconditional. */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -671,7 +644,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /** @description ETags of the versions this write may replace: the write happens only if the task is still at one of them, else 412. Without it, or with `*`, the write is unconditional. */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -718,7 +691,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -757,7 +730,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -774,7 +747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
         };
@@ -783,7 +756,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -809,7 +782,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response when it matches the pattern; otherwise the API makes one up. */
+                /** @description Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id, not refused. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -832,6 +805,7 @@ export interface operations {
                     "text/javascript": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
         };
     };

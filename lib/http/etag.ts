@@ -22,8 +22,9 @@ function versionNamedBy(opaque: string): string | undefined {
   return opaqueTagOf(version) === opaque ? version : undefined;
 }
 
-// One entity-tag of a comma-separated list: optional weakness prefix, then a quoted opaque tag.
-const LIST_MEMBER = /[ \t]*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)/y;
+// One element of a comma-separated list: an entity-tag (optional weakness prefix, then a quoted opaque tag), or nothing,
+// since recipients must accept empty elements (RFC 9110 §5.6.1.2: `"a", , "b"` is the list of "a" and "b").
+const LIST_MEMBER = /[ \t]*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|$)/y;
 
 /**
  * The versions an `If-Match` header lets a write proceed at: undefined when the write is unconditional (no header, or
@@ -39,7 +40,8 @@ export function expectedVersions(request: Request): ExpectedVersions {
   while (LIST_MEMBER.lastIndex < header.length) {
     const member = LIST_MEMBER.exec(header);
     if (!member) return []; // not a list of entity tags at all: nothing in it can match
-    const version = member[1] === undefined ? versionNamedBy(member[2]!) : undefined;
+    if (member[2] === undefined) continue; // an empty element
+    const version = member[1] === undefined ? versionNamedBy(member[2]) : undefined;
     if (version) versions.push(version);
   }
   return versions;

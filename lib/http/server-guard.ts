@@ -41,6 +41,20 @@ function decodable(segment: string): boolean {
 const isDotSegment = (segment: string) => /^(\.|%2e){1,2}$/i.test(segment);
 
 /**
+ * The path as Next.js would redirect to it, were the guard not in front: backslashes as slashes, no empty segment, no
+ * trailing slash.
+ */
+const canonicalPath = (pathname: string) => pathname.replace(/\\/g, "/").replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1");
+
+/** The origin-form of an absolute-form request target (RFC 9112 §3.2.2): `http://host/api/x?y` is `/api/x?y`. */
+export function originForm(target: string): string {
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  if (!absolute) return target;
+  const rest = target.slice(absolute[0].length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+/**
  * The contract's answer for a request that must not reach Next.js, or undefined to let Next.js handle it. `path` is
  * the request target as sent (percent-encoded, query included).
  */
@@ -50,16 +64,19 @@ export function answerBeforeRouting(
 ): { error?: ApiError; redirect?: string; route: string } | undefined {
   const queryAt = target.indexOf("?");
   const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
-  if (!isApiPath(pathname)) return undefined;
-  const segments = pathname.split("/").slice(1);
+  // `//api/x` and `/api\x` are API paths too: Next.js would redirect them there.
+  const canonical = canonicalPath(pathname);
+  if (!isApiPath(canonical)) return undefined;
+  const segments = pathname.split(/[/\\]/).slice(1);
   const route = apiRouteOf(pathname)?.route ?? "(no route)";
   if (!segments.every(decodable)) {
     return { route, error: validationError([{ path: "path", message: "is not valid percent-encoding" }]) };
   }
   if (segments.some(isDotSegment)) return { route, error: notFound("no such route") };
-  if (pathname !== "/api" && pathname.endsWith("/")) {
-    // As Next.js would, but with the API's headers: the same path without its trailing slashes.
-    return { route, redirect: pathname.replace(/\/+$/, "") + (queryAt < 0 ? "" : target.slice(queryAt)) };
+  if (canonical !== pathname) {
+    // As Next.js would, but with the API's headers: the same path without backslashes, empty segments or a trailing
+    // slash, query kept.
+    return { route, redirect: canonical + (queryAt < 0 ? "" : target.slice(queryAt)) };
   }
   if (!HANDLER_METHODS.has(method)) {
     const served = apiRouteOf(pathname);
@@ -90,6 +107,8 @@ async function send(
 
 /** Answers the request itself when it must not reach Next.js; returns whether it did. */
 function interceptBeforeNext(request: IncomingMessage, response: ServerResponse): boolean {
+  // Next.js answers an absolute-form target with a redirect to the same URL, forever; servers must take it as its path.
+  request.url = originForm(request.url ?? "/");
   const answer = answerBeforeRouting(request.method ?? "", request.url ?? "/");
   if (!answer) return false;
   const startedAt = performance.now();

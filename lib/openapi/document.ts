@@ -11,7 +11,7 @@ import packageJson from "../../package.json";
 import { MAX_BODY_BYTES } from "../http/request-input";
 import { RETRY_AFTER_SECONDS } from "../http/errors";
 import { SANE_REQUEST_ID } from "../http/request-log";
-import { ERROR_STATUS, ErrorBody, ErrorDetail, errorCodesOf, type ErrorStatus } from "../schemas/errors";
+import { ErrorBody, ErrorDetail, errorCodesOf, type ErrorStatus } from "../schemas/errors";
 import { HealthReport } from "../schemas/health";
 import { IdempotencyKey, Task, TaskCompletion, TaskCreate, TaskId, TaskListQuery, TaskUpdate } from "../schemas/tasks";
 import { REFERENCE_ASSET_NAMES, REFERENCE_ASSETS_PATH } from "./reference";
@@ -22,6 +22,7 @@ type Reference = { $ref: string };
 const responseRef = (name: string): Reference => ({ $ref: `#/components/responses/${name}` });
 const headerRef = (name: string): Reference => ({ $ref: `#/components/headers/${name}` });
 const parameterRef = (name: string): Reference => ({ $ref: `#/components/parameters/${name}` });
+const schemaRef = (name: string): Reference => ({ $ref: `#/components/schemas/${name}` });
 
 // Keyed by field name, which components.headers allows, so a reference names the header it describes.
 const headers = {
@@ -40,7 +41,7 @@ const headers = {
     schema: { type: "string", pattern: '^"[\\x21\\x23-\\x7e]*"$' },
   },
   Location: {
-    description: "The new task's path.",
+    description: "A path on this server: the new task's (201), or the requested path written canonically (308).",
     required: true,
     schema: { type: "string", format: "uri-reference" },
   },
@@ -82,7 +83,8 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string; 
     name: "BadRequest",
     description:
       "`invalid_json`: the body is not JSON, or is missing where one is required. `validation_error`: a field, the " +
-      "task id or a query value breaks the rules, or the body has a field the API does not accept; `details` names each.",
+      "task id or a query value breaks the rules, a query parameter is given twice, the body has a field the API does " +
+      "not accept, or a path segment is not valid percent-encoding; `details` names each.",
   },
   401: {
     name: "Unauthenticated",
@@ -92,7 +94,9 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string; 
   403: { name: "Forbidden", description: "The path's user is not the token's user." },
   404: {
     name: "NotFound",
-    description: "No such task for this user (another user's task is answered the same way), or no such route.",
+    description:
+      "No such task for this user (another user's task is answered the same way), or no such route: a path under " +
+      "`/api` that this document does not list, or one with a `.` or `..` segment.",
   },
   405: {
     name: "MethodNotAllowed",
@@ -119,14 +123,20 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string; 
   },
 };
 
-/** ErrorBody's `code`, narrowed to the codes this status carries. */
-const codeOf = (status: ErrorStatus) =>
-  ErrorBody.shape.code.extract(errorCodesOf(status)).meta(ErrorBody.shape.code.meta() ?? {});
-
+/** An ErrorBody whose `code` is one this status carries: every error is an ErrorBody, and tools see that it is. */
 const errorResponse = (status: ErrorStatus): ZodOpenApiResponseObject => ({
   description: ERROR_RESPONSES[status].description,
   headers: responseHeaders(...(ERROR_RESPONSES[status].headers ?? [])),
-  content: json(ErrorBody.extend({ code: codeOf(status) })),
+  content: {
+    "application/json": {
+      schema: {
+        allOf: [
+          schemaRef("ErrorBody"),
+          { type: "object", required: ["code"], properties: { code: { type: "string", enum: errorCodesOf(status) } } },
+        ],
+      },
+    },
+  },
 });
 
 const errorResponses = (...statuses: ErrorStatus[]) =>
@@ -165,7 +175,9 @@ const paths: ZodOpenApiObject["paths"] = {
     get: userOperation({
       operationId: "listTasks",
       summary: "List the user's tasks",
-      description: "One page, in the order asked for; follow `Link` for the next.",
+      description:
+        "One page, in the order asked for; follow `Link` for the next. Each parameter below may be given once: a " +
+        "second value is a 400. Parameters not listed are ignored.",
       requestParams: { path: UserPath, query: TaskListQuery },
       responses: {
         200: { description: "A page of tasks.", headers: responseHeaders("Link"), content: json(z.array(Task)) },
@@ -242,6 +254,7 @@ const paths: ZodOpenApiObject["paths"] = {
     get: {
       tags: ["service"],
       operationId: "getHealth",
+      security: [],
       summary: "Check the service and its database",
       parameters: [parameterRef("RequestId")],
       responses: {
@@ -260,13 +273,14 @@ const paths: ZodOpenApiObject["paths"] = {
     get: {
       tags: ["service"],
       operationId: "getOpenApiDocument",
+      security: [],
       summary: "This document",
       parameters: [parameterRef("RequestId")],
       responses: {
         200: {
           description: "The OpenAPI 3.1 document of this API.",
           headers: responseHeaders(),
-          content: { "application/json": { schema: { type: "object" } } },
+          content: { "application/json": { schema: schemaRef("OpenApiDocument") } },
         },
       },
     },
@@ -275,6 +289,7 @@ const paths: ZodOpenApiObject["paths"] = {
     get: {
       tags: ["service"],
       operationId: "getApiReference",
+      security: [],
       summary: "This page: the interactive reference",
       parameters: [parameterRef("RequestId")],
       responses: {
@@ -290,6 +305,7 @@ const paths: ZodOpenApiObject["paths"] = {
     get: {
       tags: ["service"],
       operationId: "getApiReferenceAsset",
+      security: [],
       summary: "A script or style of the interactive reference",
       requestParams: { path: z.object({ file: z.enum(REFERENCE_ASSET_NAMES) }) },
       parameters: [parameterRef("RequestId")],
@@ -299,10 +315,62 @@ const paths: ZodOpenApiObject["paths"] = {
           headers: responseHeaders(),
           content: { "text/css": { schema: { type: "string" } }, "text/javascript": { schema: { type: "string" } } },
         },
-        ...errorResponses(404),
+        // The file's name can be a segment that is not valid percent-encoding.
+        ...errorResponses(400, 404),
       },
     },
   },
+};
+
+/**
+ * The shape of an OpenAPI 3.1 document's root (https://spec.openapis.org/oas/v3.1.1#openapi-object), as the response
+ * schema of /api/openapi.json: the fields this document uses, with what the specification requires of them. Only the
+ * root: the OpenAPI specification's own schema, which a validator fetches from the web, checks the rest.
+ */
+const OPENAPI_DOCUMENT_SCHEMA = {
+  type: "object",
+  description: "An OpenAPI 3.1 document: this one.",
+  required: ["openapi", "info", "paths"],
+  properties: {
+    openapi: { type: "string", pattern: "^3\\.1\\.\\d+$" },
+    info: {
+      type: "object",
+      required: ["title", "version"],
+      properties: { title: { type: "string" }, version: { type: "string" }, description: { type: "string" } },
+    },
+    servers: {
+      type: "array",
+      items: { type: "object", required: ["url"], properties: { url: { type: "string" } } },
+    },
+    // `additionalProperties: true` is JSON Schema's default; said aloud, generated types read "any fields", not "none".
+    paths: {
+      type: "object",
+      propertyNames: { pattern: "^/" },
+      additionalProperties: { type: "object", additionalProperties: true },
+    },
+    components: { type: "object", additionalProperties: true },
+    security: {
+      type: "array",
+      items: { type: "object", additionalProperties: { type: "array", items: { type: "string" } } },
+    },
+    tags: {
+      type: "array",
+      items: { type: "object", required: ["name"], properties: { name: { type: "string" } } },
+    },
+  },
+  patternProperties: { "^x-": {} },
+  additionalProperties: false,
+} as oas31.SchemaObject; // patternProperties is JSON Schema's, which oas31's type leaves out
+
+/**
+ * The answer to a path with an empty segment, a backslash or a trailing slash, whatever the method: no operation has
+ * it, as no path listed here is written so.
+ */
+const CANONICAL_PATH_REDIRECT: ZodOpenApiResponseObject = {
+  description:
+    "The path has an empty segment (`//`), a backslash or a trailing slash: `Location` is the same path with " +
+    "backslashes as slashes and without empty segments or a trailing slash, with the same query. No body.",
+  headers: responseHeaders("Location"),
 };
 
 const DESCRIPTION = `
@@ -315,9 +383,14 @@ in this order: the token (401), the path's user (403), ids and input (400), the 
 **Errors** always have the \`ErrorBody\` shape, and each \`code\` comes with one status.
 
 **Every response** carries \`Cache-Control: no-store\`, \`X-Content-Type-Options: nosniff\` and an \`X-Request-Id\`.
-\`HEAD\` is answered wherever \`GET\` is, with the same status and headers and no body. A method a path does not list is a
-405 (\`x-method-not-allowed\`), and a path under \`/api\` that this document does not list is a 404 (\`x-unknown-route\`),
-both with the error body.
+\`HEAD\` is answered wherever \`GET\` is, with the same status and headers and no body.
+
+**Requests no operation describes** get one of the responses in \`components/responses\`. Under \`/api\`, whatever the
+method, in this order: a path segment that is not valid percent-encoding is a 400 (\`BadRequest\`); a path with a \`.\`
+or \`..\` segment is a 404 (\`NotFound\`); a path with an empty segment, a backslash or a trailing slash is a 308 to
+the same path without them (\`CanonicalPathRedirect\`); a path this document does not list is a 404 (\`NotFound\`); and a method that a listed
+path does not serve (\`OPTIONS\`, \`TRACE\`, \`PROPFIND\`, \`QUERY\`, …) is a 405 whose \`Allow\` lists the path's
+methods (\`MethodNotAllowed\`).
 `.trim();
 
 function buildOpenApiDocument() {
@@ -325,27 +398,43 @@ function buildOpenApiDocument() {
     {
       openapi: "3.1.0",
       info: { title: "Tasks API", version: packageJson.version, description: DESCRIPTION },
+      // Relative: the paths below are on the host that serves this document, wherever it is deployed.
+      servers: [{ url: "/", description: "The host that serves this document" }],
       tags: [
         { name: "tasks", description: "A user's tasks: only that user's token reaches them." },
         { name: "service", description: "Health, and this API's own description." },
       ],
       paths,
       components: {
-        schemas: { Task, TaskCreate, TaskUpdate, TaskCompletion, ErrorBody, ErrorDetail, HealthReport },
-        responses: Object.fromEntries(
-          Object.entries(ERROR_RESPONSES).map(([status, { name }]) => [
-            name,
-            errorResponse(Number(status) as ErrorStatus),
-          ]),
-        ),
+        schemas: {
+          Task,
+          TaskCreate,
+          TaskUpdate,
+          TaskCompletion,
+          ErrorBody,
+          ErrorDetail,
+          HealthReport,
+          OpenApiDocument: OPENAPI_DOCUMENT_SCHEMA,
+        },
+        responses: {
+          ...Object.fromEntries(
+            Object.entries(ERROR_RESPONSES).map(([status, { name }]) => [
+              name,
+              errorResponse(Number(status) as ErrorStatus),
+            ]),
+          ),
+          CanonicalPathRedirect: CANONICAL_PATH_REDIRECT,
+        },
         headers,
         parameters: {
           RequestId: {
             in: "header",
             name: "X-Request-Id",
             required: false,
-            description: "Echoed in the response when it matches the pattern; otherwise the API makes one up.",
-            schema: { type: "string", pattern: SANE_REQUEST_ID.source },
+            description:
+              "Any value: echoed in the response when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is " +
+              "replaced by a new id, not refused.",
+            schema: { type: "string" },
           },
           IfMatch: {
             in: "header",
@@ -376,8 +465,6 @@ function buildOpenApiDocument() {
           },
         },
       },
-      "x-method-not-allowed": responseRef(ERROR_RESPONSES[ERROR_STATUS.method_not_allowed].name),
-      "x-unknown-route": responseRef(ERROR_RESPONSES[ERROR_STATUS.not_found].name),
       // Paths that another component answers in its own protocol; this document does not describe them.
       "x-delegated-paths": {
         "/api/auth/":

@@ -33,6 +33,37 @@ const storableString = () =>
     .refine((value) => !value.includes("\u0000"), { error: "must not contain U+0000", abort: true })
     .refine((value) => value.isWellFormed(), { error: "must not contain unpaired surrogates", abort: true });
 
+/**
+ * What `.trim()` removes (ECMAScript's WhiteSpace and LineTerminator), as the body of a regex character class written
+ * in literal characters: `\s` would say the same in ECMAScript, but means less (RE2) or more (Python) elsewhere.
+ */
+const TRIMMED_CLASS = (() => {
+  const ranges: [number, number][] = [];
+  for (let unit = 0; unit <= 0xffff; unit++) {
+    if (String.fromCharCode(unit).trim() !== "") continue;
+    const last = ranges.at(-1);
+    if (last && last[1] === unit - 1) last[1] = unit;
+    else ranges.push([unit, unit]);
+  }
+  const char = (unit: number) => String.fromCharCode(unit);
+  return ranges.map(([from, to]) => (from === to ? char(from) : `${char(from)}-${char(to)}`)).join("");
+})();
+
+/**
+ * The title rule as one JSON Schema pattern: optional whitespace, then 1 to TITLE_MAX_LENGTH characters with no U+0000
+ * that start and end with something `.trim()` keeps, then optional whitespace. Written with the tokens JSON Schema
+ * recommends for interoperable patterns (classes, ranges, counted repeats), and so that no input makes a validator
+ * backtrack more than TITLE_MAX_LENGTH steps per position. Counts are in code points under Unicode-mode validators
+ * (Ajv, Python, Go), as JSON Schema's own lengths are. Unpaired surrogates, which no pattern can refuse portably, are
+ * left to the description.
+ */
+export const TITLE_PATTERN =
+  `^[${TRIMMED_CLASS}]*[^\u0000${TRIMMED_CLASS}]` +
+  `(?:[^\u0000]{0,${TITLE_MAX_LENGTH - 2}}[^\u0000${TRIMMED_CLASS}])?[${TRIMMED_CLASS}]*$`;
+
+/** A string without U+0000, as a JSON Schema pattern. */
+export const NO_NUL_PATTERN = "^[^\u0000]*$";
+
 const title = storableString()
   .trim()
   .refine((value) => {
@@ -40,11 +71,12 @@ const title = storableString()
     return length >= 1 && length <= TITLE_MAX_LENGTH;
   }, `must be 1 to ${TITLE_MAX_LENGTH} characters`)
   .meta({
+    // No maxLength: surrounding whitespace does not count, so a longer string can be a valid title.
     minLength: 1,
-    maxLength: TITLE_MAX_LENGTH,
+    pattern: TITLE_PATTERN,
     description:
-      `Surrounding whitespace is trimmed, then 1 to ${TITLE_MAX_LENGTH} characters must remain. ` +
-      "No U+0000 or unpaired surrogates.",
+      `Surrounding whitespace is trimmed, then 1 to ${TITLE_MAX_LENGTH} characters must remain, so a blank title is ` +
+      "refused. No U+0000 or unpaired surrogates. The pattern states every rule but the last.",
   });
 
 const description = storableString()
@@ -52,7 +84,11 @@ const description = storableString()
     (value) => codePointLength(value) <= DESCRIPTION_MAX_LENGTH,
     `must be at most ${DESCRIPTION_MAX_LENGTH} characters`,
   )
-  .meta({ maxLength: DESCRIPTION_MAX_LENGTH, description: "No U+0000 or unpaired surrogates; null for none." })
+  .meta({
+    maxLength: DESCRIPTION_MAX_LENGTH,
+    pattern: NO_NUL_PATTERN,
+    description: "No U+0000 or unpaired surrogates; null for none.",
+  })
   .nullable();
 
 const completed = z.boolean({ error: typeError("true or false") });
@@ -106,11 +142,15 @@ const search = storableString()
   .refine((value) => codePointLength(value) <= SEARCH_MAX_LENGTH, `must be at most ${SEARCH_MAX_LENGTH} characters`)
   .meta({
     maxLength: SEARCH_MAX_LENGTH,
-    description: "Case-insensitive substring of the title or the description; `%` and `_` match themselves.",
+    pattern: NO_NUL_PATTERN,
+    description:
+      "Case-insensitive substring of the title or the description; `%` and `_` match themselves. No U+0000.",
   });
 
 const cursor = z
   .string()
+  // An empty cursor is no cursor this API issued, not the first page: that is the query without one.
+  .min(1, "is not a cursor this API issued")
   .max(CURSOR_MAX_LENGTH, "is not a cursor this API issued")
   .meta({
     description:

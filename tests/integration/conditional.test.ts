@@ -69,6 +69,18 @@ describe("If-Match", () => {
     expect((await send("DELETE", { "if-match": toggled.headers.get("etag")! })).status).toBe(204);
   });
 
+  it("reads a list with empty elements as the list without them (RFC 9110 §5.6.1.2), on PUT, PATCH and DELETE", async () => {
+    const { created, send, complete } = await setup();
+    const updated = await send("PUT", { "if-match": `"stale", , ${created.headers.get("etag")!}` }, { title: "v2" });
+    expect(updated.status).toBe(200);
+    const toggled = await complete({ "if-match": `,${updated.headers.get("etag")!},,` });
+    expect(toggled.status).toBe(200);
+    // Only empty elements: no tag, so nothing matches.
+    expect((await send("DELETE", { "if-match": " , ," })).status).toBe(412);
+    expect((await send("DELETE", { "if-match": `"x",,W/${toggled.headers.get("etag")!}` })).status).toBe(412);
+    expect((await send("DELETE", { "if-match": `,, ${toggled.headers.get("etag")!}` })).status).toBe(204);
+  });
+
   it("answers 412 precondition_failed when stale, and changes nothing", async () => {
     const { created, send, complete } = await setup();
     const stale = created.headers.get("etag")!;

@@ -136,6 +136,7 @@ describe("list parameters", () => {
       ["limit=", "limit"],
       [`q=${"x".repeat(201)}`, "q"],
       ["q=%00", "q"],
+      ["cursor=", "cursor"], // found by the fuzz test: an empty cursor was read as none
       ["cursor=garbage", "cursor"],
       [`cursor=${"x".repeat(2000)}`, "cursor"],
     ];

@@ -23,16 +23,26 @@ export class ContractViolation extends Error {
   override name = "ContractViolation";
 }
 
-type Document = OpenAPIV3_1.Document & {
-  "x-method-not-allowed": OpenAPIV3_1.ResponseObject;
-  "x-unknown-route": OpenAPIV3_1.ResponseObject;
-  "x-delegated-paths"?: Record<string, string>;
-};
+type Document = OpenAPIV3_1.Document & { "x-delegated-paths"?: Record<string, string> };
 type Method = (typeof METHODS)[number];
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
-// The document's fallbacks (its `x-` extensions), named as outcomes are: method, path, status.
+
+/**
+ * The responses the document gives, in `components/responses`, to requests that no operation describes; its
+ * description says which request gets which, in the order `fallbackFor` tries them.
+ */
+const FALLBACK_RESPONSES = {
+  malformedPath: "BadRequest",
+  dotSegment: "NotFound",
+  nonCanonicalPath: "CanonicalPathRedirect",
+  unknownRoute: "NotFound",
+  otherMethod: "MethodNotAllowed",
+} as const;
+// The fallbacks, named as outcomes are: method, path, status.
 const otherMethodsOutcome = (template: string) => `(other methods) ${template} 405`;
+const MALFORMED_PATH_OUTCOME = "(any method) (a segment not valid percent-encoding) 400";
+const CANONICAL_PATH_OUTCOME = "(any method) (a path with //, \\ or a trailing /) 308";
 const UNKNOWN_ROUTE_OUTCOME = "(any method) (other /api paths) 404";
 
 export interface Operation {
@@ -54,6 +64,8 @@ interface Expectation {
   response: OpenAPIV3_1.ResponseObject;
   /** For a 405: the methods the path serves, which `Allow` must list. */
   allowed?: string[];
+  /** For a 308: where `Location` must point. */
+  location?: string;
 }
 
 export class Contract {
@@ -91,7 +103,8 @@ export class Contract {
     );
     const otherMethods = Object.keys(this.document.paths ?? {}).map(otherMethodsOutcome);
     const delegated = Object.keys(this.document["x-delegated-paths"] ?? {}).map((prefix) => `(delegated) ${prefix}`);
-    return [...operations, ...otherMethods, UNKNOWN_ROUTE_OUTCOME, ...delegated];
+    const anyPath = [MALFORMED_PATH_OUTCOME, CANONICAL_PATH_OUTCOME, UNKNOWN_ROUTE_OUTCOME];
+    return [...operations, ...otherMethods, ...anyPath, ...delegated];
   }
 
   /** Checks an exchange; returns the outcome it exercised, or throws a ContractViolation naming every departure. */
@@ -111,20 +124,31 @@ export class Contract {
 
   /** The outcome for a path the document hands to another component (x-delegated-paths), if it is one. */
   delegatedOutcome(exchange: Exchange): string | undefined {
-    const path = new URL(exchange.url).pathname;
+    const { path } = targetOf(exchange.url);
     const prefix = Object.keys(this.document["x-delegated-paths"] ?? {}).find((candidate) => path.startsWith(candidate));
     return prefix && `(delegated) ${prefix}`;
   }
 
   private expectationFor(exchange: Exchange): Expectation {
-    const path = new URL(exchange.url).pathname;
-    const match = this.paths.find(({ segments }) => matches(segments, path.split("/")));
-    if (!match) {
-      if (!path.startsWith("/api/")) {
-        throw new ContractViolation(`${summarize(exchange)}: the document covers /api only`);
-      }
-      return this.fallback(exchange, UNKNOWN_ROUTE_OUTCOME, this.document["x-unknown-route"]);
+    const { path, query } = targetOf(exchange.url);
+    const canonical = path.replace(/\\/g, "/").replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1");
+    if (canonical !== "/api" && !canonical.startsWith("/api/")) {
+      throw new ContractViolation(`${summarize(exchange)}: the document covers /api only`);
     }
+    // Requests no operation describes, in the order the document's description gives.
+    if (!path.split(/[/\\]/).every(decodable)) {
+      return this.fallback(exchange, MALFORMED_PATH_OUTCOME, FALLBACK_RESPONSES.malformedPath);
+    }
+    if (path.split(/[/\\]/).some(isDotSegment)) {
+      return this.fallback(exchange, UNKNOWN_ROUTE_OUTCOME, FALLBACK_RESPONSES.dotSegment);
+    }
+    if (canonical !== path) {
+      const location = canonical + query;
+      return { ...this.fallback(exchange, CANONICAL_PATH_OUTCOME, FALLBACK_RESPONSES.nonCanonicalPath), location };
+    }
+    const segments = path.split("/");
+    const match = this.paths.find((template) => matches(template.segments, segments));
+    if (!match) return this.fallback(exchange, UNKNOWN_ROUTE_OUTCOME, FALLBACK_RESPONSES.unknownRoute);
     const method = exchange.method.toLowerCase() as Method;
     // HEAD is answered as GET is, without the body (RFC 9110 §9.3.2).
     const operation = match.item[method] ?? (method === "head" ? match.item.get : undefined);
@@ -132,8 +156,8 @@ export class Contract {
       const allowed = operationsOf(match.item).flatMap(([served]) =>
         served === "get" ? ["GET", "HEAD"] : [served.toUpperCase()],
       );
-      const response = this.document["x-method-not-allowed"];
-      return { ...this.fallback(exchange, otherMethodsOutcome(match.template), response), allowed };
+      const outcome = otherMethodsOutcome(match.template);
+      return { ...this.fallback(exchange, outcome, FALLBACK_RESPONSES.otherMethod), allowed };
     }
     const status = String(exchange.status);
     const responses = operation.responses ?? {};
@@ -151,14 +175,16 @@ export class Contract {
   }
 
   /** A fallback describes one status only, the one its outcome ends with. */
-  private fallback(exchange: Exchange, outcome: string, response: OpenAPIV3_1.ResponseObject): Expectation {
+  private fallback(exchange: Exchange, outcome: string, name: string): Expectation {
     if (!outcome.endsWith(` ${exchange.status}`)) {
       throw new ContractViolation(`${summarize(exchange)}: the document describes nothing else here: ${outcome}`);
     }
-    return { outcome, response };
+    const response = this.document.components?.responses?.[name];
+    if (!response) throw new ContractViolation(`the document has no components/responses/${name}`);
+    return { outcome, response: response as OpenAPIV3_1.ResponseObject };
   }
 
-  private headerProblems(exchange: Exchange, { response, allowed }: Expectation): string[] {
+  private headerProblems(exchange: Exchange, { response, allowed, location }: Expectation): string[] {
     const problems = Object.entries(response.headers ?? {}).flatMap(([name, header]) => {
       const { required, schema } = header as OpenAPIV3_1.HeaderObject;
       const value = exchange.headers[name.toLowerCase()];
@@ -170,6 +196,9 @@ export class Contract {
       if ([...sent].sort().join() !== [...allowed].sort().join()) {
         problems.push(`Allow lists ${sent.join(", ")}, but the document lists ${allowed.join(", ")} for this path`);
       }
+    }
+    if (location !== undefined && exchange.headers["location"] !== location) {
+      problems.push(`Location is ${exchange.headers["location"]}, not ${location}: the same path written canonically`);
     }
     return problems;
   }
@@ -213,9 +242,31 @@ function operationsOf(item: OpenAPIV3_1.PathItemObject): Array<[Method, OpenAPIV
   );
 }
 
+/**
+ * The path and query of a URL exactly as sent: WHATWG URL parsing would resolve dot segments and re-encode what the
+ * document gives a meaning to.
+ */
+function targetOf(url: string): { path: string; query: string } {
+  const target = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").replace(/#.*$/, "");
+  const queryAt = target.indexOf("?");
+  return queryAt < 0 ? { path: target, query: "" } : { path: target.slice(0, queryAt), query: target.slice(queryAt) };
+}
+
+function decodable(segment: string): boolean {
+  try {
+    decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const isDotSegment = (segment: string) => /^(\.|%2e){1,2}$/i.test(segment);
+
 const specificity = (segments: Array<string | null>) =>
   segments.map((segment) => (segment === null ? "0" : "1")).join("");
 
+/** Whether a path's segments, as sent, fit a template's: a fixed segment must be sent as written (the API's routes do not decode `%68ealth` to `health`). */
 const matches = (template: Array<string | null>, segments: string[]) =>
   template.length === segments.length &&
   template.every((segment, i) => (segment === null ? segments[i] !== "" : segment === segments[i]));
@@ -227,6 +278,6 @@ function asSchemaValue(value: string, schema: OpenAPIV3_1.SchemaObject | OpenAPI
 }
 
 function summarize({ method, url, status, body }: Exchange): string {
-  const { pathname, search } = new URL(url);
-  return `${method} ${pathname}${search} → ${status} ${body.toString("utf8").slice(0, 300)}`;
+  const { path, query } = targetOf(url);
+  return `${method} ${path}${query} → ${status} ${body.toString("utf8").slice(0, 300)}`;
 }

@@ -54,6 +54,36 @@ describe("the contract checker", () => {
     expect(contract.check(exchange("PUT", "/api/alice/tasks", 405, { allow: "GET, HEAD, POST" }, notAllowed))).toBe(
       "(other methods) /api/{userId}/tasks 405",
     );
+    expect(contract.check(exchange("TRACE", "/api/health", 405, { allow: "GET, HEAD" }, notAllowed))).toBe(
+      "(other methods) /api/health 405",
+    );
+  });
+
+  it("accepts the document's answers to paths no operation describes, checked in the document's order", () => {
+    const invalid = { error: "path is not valid percent-encoding", code: "validation_error" };
+    expect(contract.check(exchange("TRACE", "/api/alice/tasks/%zz", 400, {}, invalid))).toBe(
+      "(any method) (a segment not valid percent-encoding) 400",
+    );
+    // A dot segment is no path of the document's, even where a template would take it as a value.
+    const noRoute = { error: "no such route", code: "not_found" };
+    for (const path of ["/api/alice/tasks/..", "/api/%2e/tasks", "/api/alice/tasks/7/./complete"]) {
+      expect(contract.check(exchange("POST", path, 404, {}, noRoute)), path).toBe("(any method) (other /api paths) 404");
+    }
+    expect(contract.check(exchange("PUT", "/api/health/?a=%20b", 308, { location: "/api/health?a=%20b" }))).toBe(
+      "(any method) (a path with //, \\ or a trailing /) 308",
+    );
+    expect(contract.check(exchange("GET", "/api/", 308, { location: "/api" }))).toBe(
+      "(any method) (a path with //, \\ or a trailing /) 308",
+    );
+    expect(contract.check(exchange("GET", "/api", 404, {}, noRoute))).toBe("(any method) (other /api paths) 404");
+    expect(contract.check(exchange("GET", "/api/alice//tasks", 308, { location: "/api/alice/tasks" }))).toBe(
+      "(any method) (a path with //, \\ or a trailing /) 308",
+    );
+    expect(contract.check(exchange("TRACE", "//api\\health/", 308, { location: "/api/health" }))).toBe(
+      "(any method) (a path with //, \\ or a trailing /) 308",
+    );
+    // A fixed segment must be sent as written: the API's routes do not decode it.
+    expect(contract.check(exchange("GET", "/api/%68ealth", 404, {}, noRoute))).toBe("(any method) (other /api paths) 404");
   });
 
   it.each([
@@ -105,6 +135,36 @@ describe("the contract checker", () => {
       exchange("PUT", "/api/alice/tasks", 200, {}, task),
     ],
     ["another status on an unknown route", /describes nothing else here/, exchange("GET", "/api/nothing", 200, {}, {})],
+    [
+      "an operation's answer to a path with a dot segment",
+      /describes nothing else here/,
+      exchange("GET", "/api/alice/tasks/..", 400, {}, { error: "x", code: "validation_error" }),
+    ],
+    [
+      "a redirect to another path than the one without the slash",
+      /Location is \/api\/health\/, not \/api\/health/,
+      exchange("GET", "/api/health//", 308, { location: "/api/health/" }),
+    ],
+    [
+      "a redirect that drops the query",
+      /Location is \/api\/alice\/tasks, not \/api\/alice\/tasks\?limit=1/,
+      exchange("GET", "/api/alice/tasks/?limit=1", 308, { location: "/api/alice/tasks" }),
+    ],
+    [
+      "a redirect with a body",
+      /describes no body/,
+      exchange("GET", "/api/health/", 308, { location: "/api/health" }, { error: "x", code: "not_found" }),
+    ],
+    [
+      "a redirect without the common headers",
+      /header X-Request-Id is missing/,
+      { ...exchange("GET", "/api/health/", 308, { location: "/api/health" }), headers: { location: "/api/health" } },
+    ],
+    [
+      "another status for a malformed path",
+      /describes nothing else here/,
+      exchange("GET", "/api/alice/tasks/%E2%82", 500, {}, { error: "x", code: "internal_error" }),
+    ],
     ["a path outside /api", /covers \/api only/, exchange("GET", "/", 404, {}, {})],
   ])("refuses %s", (_label, reason, refused) => {
     expect(() => contract.check(refused)).toThrow(ContractViolation);
@@ -116,5 +176,7 @@ describe("the contract checker", () => {
     expect(outcomes).toContain("PATCH /api/{userId}/tasks/{taskId}/complete 412");
     expect(outcomes).toContain("(other methods) /api/health 405");
     expect(outcomes).toContain("(any method) (other /api paths) 404");
+    expect(outcomes).toContain("(any method) (a path with //, \\ or a trailing /) 308");
+    expect(outcomes).toContain("(any method) (a segment not valid percent-encoding) 400");
   });
 });

@@ -1,6 +1,6 @@
 import { METHODS } from "node:http";
 import { describe, expect, it } from "vitest";
-import { answerBeforeRouting } from "@/lib/http/server-guard";
+import { answerBeforeRouting, originForm } from "@/lib/http/server-guard";
 import { API_ROUTES, ROUTE_HANDLER_METHODS } from "@/lib/http/routes";
 
 // Requests Next.js would answer before any app code, enumerated by kind: every method Node.js parses that a route
@@ -74,5 +74,32 @@ describe("answerBeforeRouting", () => {
       expect(answerBeforeRouting("PUT", `${path}//?limit=5&q=a%20b`)).toMatchObject({ redirect: `${path}?limit=5&q=a%20b` });
     }
     expect(answerBeforeRouting("GET", "/api/")).toMatchObject({ redirect: "/api" });
+  });
+
+  it("redirects empty segments and backslashes, which Next.js would redirect without the API's headers, in every position", () => {
+    for (const path of [...Object.values(EXAMPLE_PATHS), "/api/nothing"]) {
+      const segments = path.split("/");
+      for (let at = 1; at < segments.length; at++) {
+        const doubled = [...segments.slice(0, at), "", ...segments.slice(at)].join("/");
+        const backslashed = `${segments.slice(0, at).join("/")}\\${segments.slice(at).join("/")}`;
+        for (const method of ["GET", "DELETE", "TRACE"]) {
+          expect(answerBeforeRouting(method, `${doubled}?a=1`), `${method} ${doubled}`).toMatchObject({ redirect: `${path}?a=1` });
+          expect(answerBeforeRouting(method, backslashed), `${method} ${backslashed}`).toMatchObject({ redirect: path });
+        }
+      }
+      expect(answerBeforeRouting("GET", `/${path}//`)).toMatchObject({ redirect: path });
+    }
+    // Never to another host: a redirect starting with // would be one.
+    expect(answerBeforeRouting("GET", "//api//evil.example/")).toMatchObject({ redirect: "/api/evil.example" });
+    expect(answerBeforeRouting("GET", "/api/%5C")).toBeUndefined(); // an escaped backslash is a name
+  });
+
+  it("takes an absolute-form target (RFC 9112 §3.2.2) as its path, which Next.js would redirect to itself forever", () => {
+    expect(originForm("http://127.0.0.1:3000/api/health?x=1")).toBe("/api/health?x=1");
+    expect(originForm("HTTPS://example.com")).toBe("/");
+    expect(originForm("http://h?q")).toBe("/?q");
+    expect(originForm("/api/health")).toBe("/api/health");
+    expect(answerBeforeRouting("TRACE", originForm("http://h/api/health"))?.error?.status).toBe(405);
+    expect(answerBeforeRouting("GET", originForm("http://h/api/%zz"))?.error?.status).toBe(400);
   });
 });
