@@ -2,6 +2,7 @@ import "./scripts/load-env";
 import { randomBytes } from "node:crypto";
 import { constants } from "node:os";
 import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
+import { CHROMIUM_EXECUTABLE } from "./tests/e2e/browser";
 import {
   API_PORT,
   BETTER_AUTH_API_PORT,
@@ -103,13 +104,13 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,
-  reporter: [["list"], ["./tests/e2e/contract-report.ts"]],
+  reporter: [["list"], ["./tests/e2e/contract-report.ts"], ["./tests/e2e/skip-report.ts"]],
   globalTeardown: "./tests/e2e/global-teardown.ts",
   use: {
     baseURL: loopback(API_PORT),
-    // Debian's Chromium: Playwright cannot download its own browsers here. `.ci/run` installs it when missing.
+    // CHROMIUM_PATH, else a system Chromium (`.ci/run` installs Debian's), else Playwright's own (tests/e2e/browser.ts).
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      executablePath: CHROMIUM_EXECUTABLE,
       args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },

@@ -20,6 +20,19 @@ function portsOfANewRun(): number[] {
   return JSON.parse(output) as number[];
 }
 
+/** What tests/e2e/browser.ts decides in a process with `environment` (as the Playwright runner and workers would). */
+function browserChoice(environment: Record<string, string | undefined>) {
+  const script = `const { CHROMIUM_EXECUTABLE, BROWSER_SKIP_REASON } = await import("./tests/e2e/browser.ts");
+    process.stdout.write(JSON.stringify({ executable: CHROMIUM_EXECUTABLE ?? null, skip: BROWSER_SKIP_REASON ?? null }));`;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...environment };
+  for (const [name, value] of Object.entries(environment)) if (value === undefined) delete env[name];
+  const output = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    env,
+  });
+  return JSON.parse(output) as { executable: string | null; skip: string | null };
+}
+
 const listen = (port: number) =>
   new Promise<net.Server>((resolve, reject) => {
     const server = net.createServer();
@@ -46,6 +59,30 @@ describe("ports of the end-to-end servers", () => {
     const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
     expect(new Set(ports).size).toBe(ports.length);
     for (const port of ports) await close(await listen(port));
+  });
+});
+
+describe("the browser tests' Chromium", () => {
+  it("without one, they are skipped, saying why and how to get one", () => {
+    const { skip } = browserChoice({ CHROMIUM_PATH: "/nonexistent/chromium", CI: undefined });
+    expect(skip).toBe(
+      "no Chromium at CHROMIUM_PATH=/nonexistent/chromium: run `npx playwright install chromium`, or point CHROMIUM_PATH " +
+        "at a system Chromium",
+    );
+  });
+
+  it("in CI they are never skipped: a missing browser fails them", () => {
+    expect(browserChoice({ CHROMIUM_PATH: "/nonexistent/chromium", CI: "true" })).toEqual({
+      executable: "/nonexistent/chromium",
+      skip: null,
+    });
+  });
+
+  it("runs the one CHROMIUM_PATH names", () => {
+    expect(browserChoice({ CHROMIUM_PATH: process.execPath, CI: undefined })).toEqual({
+      executable: process.execPath,
+      skip: null,
+    });
   });
 });
 
