@@ -30,7 +30,13 @@ export default defineConfig({
       { resolve, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 30_000, env: quietLog } },
       {
         resolve,
-        test: { ...integration, name: "pglite", env: { ...quietLog, DATABASE_URL: "", PGLITE_DATA_DIR: "memory://" } },
+        test: {
+          ...integration,
+          name: "pglite",
+          // PGLITE_DATA_DIR: a copy, per file, of a data directory migrated once (tests/support/pglite-template.ts).
+          env: { ...quietLog, DATABASE_URL: "" },
+          globalSetup: ["tests/support/pglite-template.ts"],
+        },
       },
       ...(postgresUrl
         ? [
