@@ -1,21 +1,26 @@
 import type { Reporter, TestCase, TestResult } from "@playwright/test/reporter";
 
 /**
- * Prints each skipped test with the reason it was given (the list reporter shows only that it was skipped), so that a
- * test skipped for want of something (a browser, PostgreSQL's binaries) says what it wants and how to get it.
+ * Prints why tests were skipped, one line per reason with the files it skipped (the list reporter shows only that they
+ * were), so that a test skipped for want of something (a browser, PostgreSQL's binaries) says what and how to get it.
  */
 export default class SkipReasonReport implements Reporter {
-  private readonly skipped: string[] = [];
+  private readonly skipped = new Map<string, { tests: number; files: Set<string> }>();
 
   onTestEnd(test: TestCase, result: TestResult): void {
     if (result.status !== "skipped") return;
-    const reason = [...result.annotations, ...test.annotations].find((annotation) => annotation.type === "skip");
-    const where = `${test.location.file.slice(test.location.file.lastIndexOf("tests/"))}:${test.location.line}`;
-    this.skipped.push(`  skipped: ${where} ${test.title}${reason?.description ? `: ${reason.description}` : ""}`);
+    const annotation = [...result.annotations, ...test.annotations].find((candidate) => candidate.type === "skip");
+    const reason = annotation?.description ?? "no reason given";
+    const entry = this.skipped.get(reason) ?? { tests: 0, files: new Set<string>() };
+    entry.tests++;
+    entry.files.add(test.location.file.slice(test.location.file.lastIndexOf("tests/")));
+    this.skipped.set(reason, entry);
   }
 
   onEnd(): void {
-    if (this.skipped.length > 0) console.log(`\n${[...new Set(this.skipped)].join("\n")}`);
+    for (const [reason, { tests, files }] of this.skipped) {
+      console.log(`Skipped ${tests} test${tests === 1 ? "" : "s"} (${[...files].join(", ")}): ${reason}`);
+    }
   }
 
   printsToStdio(): boolean {
