@@ -104,7 +104,12 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,
-  reporter: [["list"], ["./tests/e2e/contract-report.ts"], ["./tests/e2e/skip-report.ts"]],
+  reporter: [
+    ["list"],
+    ["./tests/e2e/contract-report.ts"],
+    ["./tests/e2e/skip-report.ts"],
+    ["./tests/e2e/timeout-budget-report.ts"],
+  ],
   globalTeardown: "./tests/e2e/global-teardown.ts",
   use: {
     baseURL: loopback(API_PORT),
