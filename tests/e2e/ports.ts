@@ -26,7 +26,7 @@ function runnerPorts(): Record<RunnerServer, number> {
     const ports = freePortsNow(RUNNER_SERVERS.length);
     process.env[PORTS_VARIABLE] = JSON.stringify(Object.fromEntries(RUNNER_SERVERS.map((name, i) => [name, ports[i]])));
   }
-  return JSON.parse(process.env[PORTS_VARIABLE]!) as Record<RunnerServer, number>;
+  return JSON.parse(process.env[PORTS_VARIABLE]) as Record<RunnerServer, number>;
 }
 
 const ports = runnerPorts();
@@ -40,6 +40,11 @@ export const NEON_API_PORT = ports.neonApi;
 export const NEON_RELAY_PORT = ports.neonRelay;
 
 /** Those of the runner's servers that run this app; the others are test infrastructure, outside the OpenAPI contract. */
-export const RUNNER_APP_PORTS: ReadonlySet<number> = new Set([API_PORT, OUTAGE_PORT, BETTER_AUTH_API_PORT, NEON_API_PORT]);
+export const RUNNER_APP_PORTS: ReadonlySet<number> = new Set([
+  API_PORT,
+  OUTAGE_PORT,
+  BETTER_AUTH_API_PORT,
+  NEON_API_PORT,
+]);
 
 export const loopback = (port: number) => `http://127.0.0.1:${port}`;

@@ -113,7 +113,9 @@ function leftoverProcesses(checkout: string, privateTmp: string, startedAfter: n
 function hasChildren(parents: number[]): boolean {
   if (parents.length === 0) return false;
   const wanted = new Set(parents);
-  return readdirSync("/proc").some((entry) => /^\d+$/.test(entry) && wanted.has(processInfo(Number(entry))?.parent ?? 0));
+  return readdirSync("/proc").some(
+    (entry) => /^\d+$/.test(entry) && wanted.has(processInfo(Number(entry))?.parent ?? 0),
+  );
 }
 
 function sizeOf(entry: string): number {
@@ -164,7 +166,9 @@ async function main(): Promise<number> {
       if (!hasChildren(workers)) return;
       clearInterval(drill);
       if (interrupt) {
-        console.log("check-clean-run: a worker has started something: interrupting the run (SIGINT to its process group)");
+        console.log(
+          "check-clean-run: a worker has started something: interrupting the run (SIGINT to its process group)",
+        );
         process.kill(-child.pid!, "SIGINT");
       } else {
         console.log(`check-clean-run: a worker has started something: killing ${workers.length} workers (SIGKILL)`);
@@ -181,7 +185,10 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   const processes = leftoverProcesses(checkout, privateTmp, startedAfter, child.pid!);
   if (processes.length > 0) {
-    problems.push(`${processes.length} processes left running:`, ...processes.map((pid) => `  ${describeProcess(pid)}`));
+    problems.push(
+      `${processes.length} processes left running:`,
+      ...processes.map((pid) => `  ${describeProcess(pid)}`),
+    );
   }
   const entries = readdirSync(privateTmp);
   const files = entries.filter((name) => !TOOL_CACHES.test(name));

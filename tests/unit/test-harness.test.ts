@@ -89,7 +89,10 @@ describe("the browser tests' Chromium", () => {
 describe("the end of a test run", () => {
   const saved = { run: process.env.TODO_TEST_RUN, dir: process.env.TODO_TEST_RUN_DIR };
   afterEach(() => {
-    for (const [name, value] of [["TODO_TEST_RUN", saved.run], ["TODO_TEST_RUN_DIR", saved.dir]] as const) {
+    for (const [name, value] of [
+      ["TODO_TEST_RUN", saved.run],
+      ["TODO_TEST_RUN_DIR", saved.dir],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -103,7 +106,11 @@ describe("the end of a test run", () => {
     const file = path.join(newTestDirectory("pglite"), "data");
     writeFileSync(file, "a test's data");
     const sleeper = (environment: Record<string, string>) =>
-      spawn("sleep", ["60"], { env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", ...environment }, detached: true, stdio: "ignore" });
+      spawn("sleep", ["60"], {
+        env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", ...environment },
+        detached: true,
+        stdio: "ignore",
+      });
     // As startNextServer does, in a process group of its own and with an environment built from scratch.
     const ours = sleeper(testRunEnvironment());
     const theirs = sleeper({ ...testRunEnvironment(), TODO_TEST_RUN: "another-run" });
