@@ -1,9 +1,8 @@
 import "./scripts/load-env";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { constants } from "node:os";
 import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
+import { CHROMIUM_EXECUTABLE } from "./tests/e2e/browser";
 import {
   API_PORT,
   BETTER_AUTH_API_PORT,
@@ -14,18 +13,37 @@ import {
   OUTAGE_PORT,
 } from "./tests/e2e/ports";
 import { ensureIssuerKeys, TEST_AUDIENCE, TEST_ISSUER, TEST_JWKS_URL } from "./tests/e2e/support/issuer-keys";
+import { beginTestRun, endTestRun, newTestDirectory, testRunDirectory } from "./tests/support/test-run";
 
-// Playwright loads this file in the runner and in every worker: values shared with the tests go through process.env.
+// Playwright loads this file in the runner and in every worker: values shared with the tests go through process.env
+// (the ports too: tests/e2e/ports.ts).
+if (beginTestRun()) {
+  // The runner: the run's end (tests/e2e/global-teardown.ts) has its last resort here, for a run that never gets
+  // there. Playwright leaves SIGTERM to Node's default, a death without exit hooks: make it an exit.
+  process.once("exit", () => void endTestRun());
+  for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => process.exit(128 + constants.signals[signal]));
+  }
+} else if (process.env.TEST_WORKER_INDEX !== undefined && testRunDirectory()) {
+  // A worker: what Playwright itself puts in the temporary directory (browser profiles, artifacts) goes in the run's,
+  // so that the run's end removes it even after a worker that crashed. Its transform cache was located before this file
+  // was loaded: it stays where it is, shared between runs.
+  process.env.TMPDIR = testRunDirectory()!;
+}
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
 process.env.AUTH_CREDENTIALS_PASSWORD ??= randomBytes(16).toString("base64url");
 // The tests sign HS256 tokens with lib/auth/tokens.ts, which stamps these as the server expects them.
 process.env.AUTH_ISSUER = TEST_ISSUER;
 process.env.AUTH_AUDIENCE = TEST_AUDIENCE;
-process.env.E2E_PGLITE_DIR ??= mkdtempSync(path.join(tmpdir(), "todo-e2e-"));
-process.env.E2E_BETTER_AUTH_PGLITE_DIR ??= mkdtempSync(path.join(tmpdir(), "todo-e2e-better-auth-"));
+process.env.E2E_PGLITE_DIR ??= newTestDirectory("pglite-api");
+process.env.E2E_BETTER_AUTH_PGLITE_DIR ??= newTestDirectory("pglite-better-auth");
 ensureIssuerKeys();
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? "";
+// How long a server may take to start (and to open its database) on a machine busy with other builds and tests: the
+// tests begin once every server has answered, so no test pays for a cold start.
+const APP_START_BUDGET_MS = 180_000;
+const SUPPORT_START_BUDGET_MS = 60_000;
 const next = "node node_modules/next/dist/bin/next start -H 127.0.0.1";
 const tsx = "node --import tsx";
 
@@ -50,9 +68,9 @@ type Project = NonNullable<PlaywrightTestConfig["projects"]>[number];
 const neonServers: WebServer = postgresUrl
   ? [
       {
-        command: `exec node_modules/.bin/tsx tests/support/ws-relay.ts ${NEON_RELAY_PORT}`,
+        command: `exec ${tsx} tests/support/ws-relay.ts ${NEON_RELAY_PORT}`,
         port: NEON_RELAY_PORT,
-        timeout: 30_000,
+        timeout: SUPPORT_START_BUDGET_MS,
         reuseExistingServer: false,
       },
       {
@@ -65,7 +83,7 @@ const neonServers: WebServer = postgresUrl
           DATABASE_DRIVER: "neon",
           DATABASE_WS_PROXY: `ws://127.0.0.1:${NEON_RELAY_PORT}/v2`,
         },
-        timeout: 60_000,
+        timeout: APP_START_BUDGET_MS,
         reuseExistingServer: false,
       },
     ]
@@ -86,12 +104,18 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,
-  reporter: [["list"], ["./tests/e2e/contract-report.ts"]],
+  reporter: [
+    ["list"],
+    ["./tests/e2e/contract-report.ts"],
+    ["./tests/e2e/skip-report.ts"],
+    ["./tests/e2e/timeout-budget-report.ts"],
+  ],
+  globalTeardown: "./tests/e2e/global-teardown.ts",
   use: {
     baseURL: loopback(API_PORT),
-    // Debian's Chromium: Playwright cannot download its own browsers here. `.ci/run` installs it when missing.
+    // CHROMIUM_PATH, else a system Chromium (`.ci/run` installs Debian's), else Playwright's own (tests/e2e/browser.ts).
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      executablePath: CHROMIUM_EXECUTABLE,
       args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
@@ -103,7 +127,7 @@ export default defineConfig({
       command: `npm run --silent db:migrate && exec ${next} -p ${API_PORT}`,
       url: `${loopback(API_PORT)}/api/health`,
       env: { ...serverEnv, ...allIdentitySources, DATABASE_URL: postgresUrl, PGLITE_DATA_DIR: process.env.E2E_PGLITE_DIR },
-      timeout: 120_000,
+      timeout: APP_START_BUDGET_MS,
       reuseExistingServer: false,
     },
     {
@@ -111,20 +135,20 @@ export default defineConfig({
       command: `exec ${next} -p ${OUTAGE_PORT}`,
       port: OUTAGE_PORT,
       env: { ...serverEnv, ...allIdentitySources, DATABASE_URL: "postgres://postgres@127.0.0.1:9/unreachable" },
-      timeout: 60_000,
+      timeout: APP_START_BUDGET_MS,
       reuseExistingServer: false,
     },
     {
       // The test issuer's JWKS, which the API above fetches on demand.
       command: `exec ${tsx} tests/e2e/support/test-issuer.ts`,
       url: TEST_JWKS_URL,
-      timeout: 30_000,
+      timeout: SUPPORT_START_BUDGET_MS,
       reuseExistingServer: false,
     },
     {
       command: `exec ${tsx} tests/e2e/support/better-auth-issuer.ts`,
       url: `${loopback(BETTER_AUTH_PORT)}/api/auth/jwks`,
-      timeout: 30_000,
+      timeout: SUPPORT_START_BUDGET_MS,
       reuseExistingServer: false,
     },
     {
@@ -144,7 +168,7 @@ export default defineConfig({
         DATABASE_URL: postgresUrl,
         PGLITE_DATA_DIR: process.env.E2E_BETTER_AUTH_PGLITE_DIR,
       },
-      timeout: 60_000,
+      timeout: APP_START_BUDGET_MS,
       reuseExistingServer: false,
     },
     ...neonServers,

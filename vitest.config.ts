@@ -2,7 +2,6 @@ import "./scripts/load-env";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
-import { VITEST_RELAY_PORT } from "./tests/e2e/ports.js";
 
 const root = import.meta.dirname;
 const resolve = {
@@ -12,7 +11,13 @@ const resolve = {
     "server-only": path.join(root, "node_modules/server-only/empty.js"),
   },
 };
-const integration = { include: ["tests/integration/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 };
+// Each file's database is opened before its first test, on a budget of its own (tests/support/open-database.ts).
+const integration = {
+  include: ["tests/integration/**/*.test.ts"],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  setupFiles: ["tests/support/open-database.ts"],
+};
 // A line per request would bury the test report; the lines themselves are checked over HTTP (tests/e2e/logs.spec.ts).
 // A secret of the run's own, so that no test writes this checkout's development secret under .data/.
 const quietLog = { LOG_LEVEL: "warn", AUTH_SECRET: process.env.AUTH_SECRET || randomBytes(32).toString("base64url") };
@@ -25,7 +30,13 @@ export default defineConfig({
       { resolve, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 30_000, env: quietLog } },
       {
         resolve,
-        test: { ...integration, name: "pglite", env: { ...quietLog, DATABASE_URL: "", PGLITE_DATA_DIR: "memory://" } },
+        test: {
+          ...integration,
+          name: "pglite",
+          // PGLITE_DATA_DIR: a copy, per file, of a data directory migrated once (tests/support/pglite-template.ts).
+          env: { ...quietLog, DATABASE_URL: "" },
+          globalSetup: ["tests/support/pglite-template.ts"],
+        },
       },
       ...(postgresUrl
         ? [
@@ -44,14 +55,14 @@ export default defineConfig({
                 ...integration,
                 // The production Neon driver, over a WebSocket relay in front of the same PostgreSQL.
                 name: "neon",
-                env: {
-                  ...quietLog,
-                  DATABASE_URL: postgresUrl,
-                  DATABASE_DRIVER: "neon",
-                  DATABASE_WS_PROXY: `ws://127.0.0.1:${VITEST_RELAY_PORT}/v2`,
-                },
+                // DATABASE_WS_PROXY: the relay's address, on a free port, set by neon-relay-env.ts.
+                env: { ...quietLog, DATABASE_URL: postgresUrl, DATABASE_DRIVER: "neon" },
                 globalSetup: ["tests/support/migrate-postgres.ts", "tests/support/neon-relay.ts"],
-                setupFiles: ["tests/support/pgbouncer-check.ts"],
+                setupFiles: [
+                  "tests/support/neon-relay-env.ts",
+                  ...integration.setupFiles,
+                  "tests/support/pgbouncer-check.ts",
+                ],
               },
             },
           ]

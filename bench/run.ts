@@ -5,7 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { floorScenario, latency, scenarios, seedFixture, throughput, type Fixture, type Measurement, type Scenario } from "./load";
-import { benchDatabase, cpuUsage, machine, startServer, type RunningServer } from "./support";
+import { benchDatabase, cpuUsage, ensurePortFree, machine, startServer, type RunningServer } from "./support";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -49,6 +49,7 @@ function peakRssMiB(server: RunningServer): number {
 }
 
 async function startBaseline(env: Record<string, string>): Promise<{ group: number; stop: () => Promise<void> }> {
+  await ensurePortFree(BASELINE_PORT);
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "bench/baseline/server.ts"], {
     env: { ...process.env, NODE_ENV: "production", PORT: String(BASELINE_PORT), ...env },
     detached: true,
@@ -76,6 +77,7 @@ async function startBaseline(env: Record<string, string>): Promise<{ group: numb
 /** Launch to first successful task list, as a serverless cold start's stand-in. */
 async function startupMilliseconds(env: Record<string, string>, fixture: Fixture): Promise<number> {
   const user = fixture.users[0]!;
+  await ensurePortFree(APP_PORT);
   const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(APP_PORT)], {
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },
     detached: true,

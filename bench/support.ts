@@ -2,6 +2,7 @@
 // group, so that stopping it stops next-server too.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import pg from "pg";
 
@@ -34,9 +35,28 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
+/**
+ * Throws, naming the port, when something already listens on it: a server started there would fail to bind while the
+ * benchmark measured whatever answers in its place (another checkout's server, say).
+ */
+export async function ensurePortFree(port: number): Promise<void> {
+  const taken = await new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+  if (taken) {
+    throw new Error(`port ${port} is already in use: stop what listens there (BENCH_PORT moves the benchmark's ports)`);
+  }
+}
+
 /** `next start` of the build in `directory` (this checkout by default). */
 export async function startServer(port: number, env: Record<string, string>, directory = "."): Promise<RunningServer> {
   if (!existsSync(`${directory}/.next/BUILD_ID`)) throw new Error(`no production build in ${directory}: run \`npx next build\``);
+  await ensurePortFree(port);
   const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], {
     cwd: directory,
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },

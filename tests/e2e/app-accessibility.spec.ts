@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
+import { BROWSER_SKIP_REASON } from "./browser";
 import { test } from "./fixtures";
 import { API_PORT, loopback } from "./ports";
 import {
@@ -19,6 +20,8 @@ import {
 // The app's page for everyone: no WCAG 2.1 A/AA violation that axe-core finds, in each state a person meets; usable
 // with the keyboard alone; readable on a 375 px phone and a 1280 px desktop, light and dark. The screenshots land in
 // test-results/ for people to look at.
+
+test.skip(BROWSER_SKIP_REASON !== undefined, BROWSER_SKIP_REASON);
 
 const WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 const WIDTHS = [375, 1280] as const;

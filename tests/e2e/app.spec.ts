@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { signSessionToken } from "../../lib/auth/tokens";
+import { BROWSER_SKIP_REASON } from "./browser";
 import { test } from "./fixtures";
 import { API_PORT, loopback } from "./ports";
 import {
@@ -22,6 +23,8 @@ import {
 
 // The app's page at `/` in Debian's Chromium against `next start`: what a person does with their tasks, through the
 // public API with next-auth's session cookie. No mocks: the only interference is the lost answer of one create.
+
+test.skip(BROWSER_SKIP_REASON !== undefined, BROWSER_SKIP_REASON);
 
 const PAGE_SIZE = 50;
 const SEEDED = 55;

@@ -1,14 +1,14 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { jwtVerify } from "jose";
 import pg from "pg";
 import { signSessionToken } from "../../lib/auth/tokens";
+import { track } from "../support/started";
+import { newTestDirectory } from "../support/test-run";
 import { expect, fetchedExchange, test } from "./fixtures";
 import { startNextServer } from "./next-server";
-import { EMBEDDED_TEST_PORTS } from "./ports";
 
 // What a developer meets before the first task: a database not migrated yet, `db:migrate` pointed at the wrong place,
 // and configuration kept in .env. Each is run the way a developer runs it: npm scripts and `next start`.
@@ -33,7 +33,13 @@ async function emptyDatabase(label: string): Promise<{ url: string; drop(): Prom
   await run(`CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl!);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  const drop = async () => {
+    untrack();
+    await run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  };
+  // Dropped by the fixtures if the test ends (times out, say) before it drops it.
+  const untrack = track({ description: `database ${name}`, stop: drop, stopNow: () => {} });
+  return { url: url.toString(), drop };
 }
 
 /** Runs an npm script to its end, in this checkout with these variables added, or in `cwd` with `env` alone. */
@@ -63,7 +69,7 @@ test.describe("a database the migrations have not reached", () => {
   }) => {
     test.setTimeout(120_000);
     const database = await emptyDatabase("unmigrated");
-    const server = startNextServer(EMBEDDED_TEST_PORTS.unmigrated, {
+    const server = await startNextServer({
       AUTH_SECRET: process.env.AUTH_SECRET!,
       DATABASE_URL: database.url,
     });
@@ -139,7 +145,7 @@ test.describe("npm run db:migrate pointed at a database it cannot use", () => {
 test.describe("configuration in .env", () => {
   /** A copy of what the npm scripts run (no .env, no .data), sharing this checkout's node_modules. */
   function projectCopy(): string {
-    const root = mkdtempSync(path.join(tmpdir(), "todo-project-"));
+    const root = newTestDirectory("project");
     for (const entry of ["package.json", "tsconfig.json", "scripts", "lib", "db", "drizzle"]) {
       cpSync(entry, path.join(root, entry), { recursive: true });
     }

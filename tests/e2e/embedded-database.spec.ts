@@ -1,34 +1,34 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { signSessionToken } from "../../lib/auth/tokens";
+import { newTestDirectory } from "../support/test-run";
 import { expect, fetchedExchange, test, type CheckContract } from "./fixtures";
-import { startNextServer, type NextServer } from "./next-server";
-import { EMBEDDED_TEST_PORTS } from "./ports";
+import { SERVER_START_BUDGET_MS, startNextServer, type NextServer } from "./next-server";
 
 // The embedded database (PGlite) is PostgreSQL in single-user mode: one process per data directory, ever. These tests
 // run the real commands a developer runs against one directory while a server holds it, and crash the server mid-write.
 
 test.describe.configure({ mode: "serial" });
 
-const dataRoot = mkdtempSync(path.join(tmpdir(), "todo-embedded-"));
+// Made when the tests run, not when the file is loaded (the runner loads it too, to list its tests); in the run's
+// directory, which the run's end removes whatever happens here.
+let dataRoot: string;
+test.beforeAll(() => void (dataRoot = newTestDirectory("pglite-embedded")));
 test.afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
 
 const serverEnv = (dataDir: string) => ({ AUTH_SECRET: process.env.AUTH_SECRET!, DATABASE_URL: "", PGLITE_DATA_DIR: dataDir });
 
 /** A server on `dataDir` that has answered its health check with 200 (its database is open). */
-async function startServing(port: number, dataDir: string): Promise<NextServer> {
-  const server = startNextServer(port, serverEnv(dataDir));
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    const health = await server.answering("/api/health", deadline - Date.now());
-    if (!health) break;
-    if (health.status === 200) return server;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+async function startServing(dataDir: string): Promise<NextServer> {
+  const server = await startNextServer(serverEnv(dataDir));
+  try {
+    await server.ready();
+    return server;
+  } catch (error) {
+    await server.stop("SIGKILL");
+    throw error;
   }
-  await server.stop("SIGKILL");
-  throw new Error(`the server on ${dataDir} did not become healthy:\n${server.output()}`);
 }
 
 interface Session {
@@ -91,11 +91,12 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 test.describe("a second process on a served data directory", () => {
-  const dataDir = path.join(dataRoot, "served");
+  let dataDir: string;
   let server: NextServer;
   test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServing(EMBEDDED_TEST_PORTS.first, dataDir);
+    test.setTimeout(SERVER_START_BUDGET_MS + 30_000);
+    dataDir = path.join(dataRoot, "served");
+    server = await startServing(dataDir);
   });
   test.afterAll(async () => server?.stop());
 
@@ -126,7 +127,7 @@ test.describe("a second process on a served data directory", () => {
     expect((await createTask(checkContract, server, bob, "first")).status).toBe(201);
 
     const before = snapshot(dataRoot);
-    const second = startNextServer(EMBEDDED_TEST_PORTS.second, serverEnv(dataDir));
+    const second = await startNextServer(serverEnv(dataDir));
     expect(await second.exited).toBe(1);
     expect(second.output()).toContain(`The embedded database at ${dataDir} cannot be opened`);
     expect(second.output()).toContain(`in use by process ${server.pid}`);
@@ -148,7 +149,7 @@ test("a server killed with SIGKILL in the middle of writes, again and again, los
   const acknowledged = new Map<number, { title: string; completed?: boolean }>();
 
   for (let crash = 1; crash <= CRASHES; crash++) {
-    const server = await startServing(EMBEDDED_TEST_PORTS.first, dataDir);
+    const server = await startServing(dataDir);
     // Everything acknowledged before this start is still there, exactly as acknowledged.
     const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
     for (const [id, expected] of acknowledged) expect(stored.get(id), `task ${id} after ${crash - 1} crashes`).toMatchObject(expected);
@@ -188,7 +189,7 @@ test("a server killed with SIGKILL in the middle of writes, again and again, los
     await Promise.all(writers);
   }
 
-  const server = await startServing(EMBEDDED_TEST_PORTS.first, dataDir);
+  const server = await startServing(dataDir);
   try {
     const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
     for (const [id, expected] of acknowledged) expect(stored.get(id), `task ${id} at the end`).toMatchObject(expected);

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { test as base, expect, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { signSessionToken } from "../../lib/auth/tokens";
 import { Contract, CONTRACT_OUTCOMES_ATTACHMENT, type Exchange } from "../support/contract";
-import { API_PORT, APP_PORTS } from "./ports";
+import { createPostgresCluster, type PostgresCluster } from "../support/postgres-cluster";
+import { runningNow, stopAll } from "../support/started";
+import { isStartedServerPort } from "./next-server";
+import { API_PORT, RUNNER_APP_PORTS } from "./ports";
 
 export interface Actor {
   id: string;
@@ -18,9 +21,57 @@ export async function newActor(label: string): Promise<Actor> {
 /** Checks an exchange against the OpenAPI document and records its outcome; throws when the document does not describe it. */
 export type CheckContract = (exchange: Exchange) => void;
 
-export const test = base.extend<{ alice: Actor; bob: Actor; checkContract: CheckContract }, { contract: Contract }>({
+/** How long a throwaway PostgreSQL cluster may take to be created, started and migrated on a busy machine. */
+const CLUSTER_BUDGET_MS = 120_000;
+
+interface TestFixtures {
+  alice: Actor;
+  bob: Actor;
+  checkContract: CheckContract;
+  /** A PostgreSQL cluster of the test's own, with the app's migrations applied (tests/support/postgres-cluster.ts). */
+  postgresCluster: PostgresCluster;
+  stopsWhatTheTestStarted: void;
+}
+interface WorkerFixtures {
+  contract: Contract;
+  stopsWhatTheWorkerStarted: void;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
   alice: async ({}, use) => use(await newActor("alice")),
   bob: async ({}, use) => use(await newActor("bob")),
+
+  // Its start-up has a budget of its own: a slow initdb on a busy machine must not eat into the test's.
+  postgresCluster: [
+    async ({}, use) => {
+      const cluster = await createPostgresCluster();
+      try {
+        await cluster.migrate();
+        await use(cluster);
+      } finally {
+        await cluster.destroy();
+      }
+    },
+    { timeout: CLUSTER_BUDGET_MS },
+  ],
+
+  // A test that fails or times out half-way never reaches its own clean-up: whatever it started (a server, a cluster)
+  // and left running is stopped here, after it. What a beforeAll hook started is the worker's, stopped below.
+  stopsWhatTheTestStarted: [
+    async ({}, use) => {
+      const before = new Set(runningNow());
+      await use();
+      await stopAll(runningNow().filter((started) => !before.has(started)));
+    },
+    { auto: true },
+  ],
+  stopsWhatTheWorkerStarted: [
+    async ({}, use) => {
+      await use();
+      await stopAll(runningNow());
+    },
+    { auto: true, scope: "worker" },
+  ],
 
   // The document as the API serves it (a test pins that to the committed openapi.json).
   contract: [
@@ -52,7 +103,8 @@ const SHORTHAND_METHODS = { get: "GET", head: "HEAD", post: "POST", put: "PUT", 
 
 function checkedRequests(request: APIRequestContext, checkContract: CheckContract): APIRequestContext {
   const checked = async (method: string, response: APIResponse) => {
-    if (!APP_PORTS.has(Number(new URL(response.url()).port))) return response;
+    const port = Number(new URL(response.url()).port);
+    if (!RUNNER_APP_PORTS.has(port) && !isStartedServerPort(port)) return response;
     checkContract({
       method,
       url: response.url(),

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { signSessionToken } from "../../lib/auth/tokens";
-import { createPostgresCluster, postgresBinDir, type Outage, type PostgresCluster } from "../support/postgres-cluster";
+import { postgresBinDir, type Outage, type PostgresCluster } from "../support/postgres-cluster";
 import { startWsRelay, type WsRelay } from "../support/ws-relay";
-import { expect, fetchedExchange, test, type CheckContract } from "./fixtures";
-import { startNextServer, type NextServer } from "./next-server";
-import { OUTAGE_TEST_PORTS } from "./ports";
+import { test as base, expect, fetchedExchange, type CheckContract } from "./fixtures";
+import { SERVER_START_BUDGET_MS, startNextServer, type NextServer } from "./next-server";
 
 // The database goes away while writes keep coming, several times and in several ways, under the real server and each
 // production driver. Afterwards the database itself is read: every acknowledged write must be there, and every write
@@ -17,7 +16,8 @@ const UP_MS = 2_500;
 const DOWN_MS = 4_000;
 const CONTRACT_BOUND_MS = 5_000;
 
-type Driver = keyof typeof OUTAGE_TEST_PORTS;
+const DRIVERS = ["pg", "neon"] as const;
+type Driver = (typeof DRIVERS)[number];
 type Snapshot = { title: string; description: string; completed: boolean };
 /** What a task may look like in the database given every answer so far: one state, or several after errors. */
 type Possible = Snapshot | "deleted";
@@ -324,87 +324,109 @@ function checkLogs(server: NextServer, attempts: Attempt[]): string[] {
   });
 }
 
+// The server, on a cluster of the test's own (and on the Neon driver, through a relay of its own): all of it is up
+// before the test begins, on a budget of its own.
+const test = base.extend<{ driver: Driver; relay: WsRelay | undefined; server: NextServer }>({
+  driver: ["pg", { option: true }],
+  relay: async ({ driver }, use) => {
+    if (driver !== "neon") return use(undefined);
+    const relay = await startWsRelay();
+    try {
+      await use(relay);
+    } finally {
+      await relay.close();
+    }
+  },
+  server: [
+    async ({ driver, postgresCluster, relay }, use) => {
+      const env: Record<string, string> = {
+        AUTH_SECRET: process.env.AUTH_SECRET!,
+        DATABASE_URL: postgresCluster.url,
+        DATABASE_DRIVER: driver,
+      };
+      if (relay) env.DATABASE_WS_PROXY = relay.url;
+      const server = await startNextServer(env);
+      try {
+        await server.ready();
+        await use(server);
+      } finally {
+        await server.stop();
+      }
+    },
+    { timeout: SERVER_START_BUDGET_MS + 30_000 },
+  ],
+});
+
 test.describe("a database that goes away and comes back", () => {
   test.skip(!postgresBinDir() && !process.env.CI, "needs PostgreSQL's server binaries (initdb, pg_ctl)");
-  test.setTimeout(180_000);
+  // About 30 s of outages and writes by design (OUTAGES, UP_MS, DOWN_MS), and then the database and the logs are read.
+  test.setTimeout(120_000);
 
-  for (const driver of Object.keys(OUTAGE_TEST_PORTS) as Driver[]) {
-    test(`${driver}: 503 within 5 s while down, back within 5 s, no acknowledged write lost, none half-applied`, async ({ checkContract }, testInfo) => {
-      const ports = OUTAGE_TEST_PORTS[driver];
-      let cluster: PostgresCluster | undefined;
-      let relay: WsRelay | undefined;
-      let server: NextServer | undefined;
-      let writing = true;
-      let loops: Promise<void>[] = [];
-      try {
-        cluster = await createPostgresCluster(ports.database);
-        await cluster.migrate();
-        const env: Record<string, string> = {
-          AUTH_SECRET: process.env.AUTH_SECRET!,
-          DATABASE_URL: cluster.url,
-          DATABASE_DRIVER: driver,
-        };
-        if (ports.relay !== undefined) {
-          relay = await startWsRelay(ports.relay);
-          env.DATABASE_WS_PROXY = relay.url;
-        }
-        server = startNextServer(ports.app, env);
-        expect(await server.answering(), server.output()).toBeDefined();
-
-        const client = new Client(server, `outage-${driver}`, checkContract);
-        const writers = await Promise.all(
-          Array.from({ length: WRITERS }, async (_, index) => new Writer(client, await newUser(`writer${index}`))),
-        );
-        loops = writers.map(async (writer) => {
-          while (writing) {
-            await writer.writeOnce();
-            await sleep(20);
-          }
-        });
-        const outages = await throughOutages(cluster, client, await newUser("prober"));
-        writing = false;
-        await Promise.all(loops);
-        await server.stop();
-
-        const database = await checkDatabase(cluster.url, writers);
-        const writes = client.attempts.filter((attempt) => attempt.method !== "GET" && !attempt.userId.startsWith("prober"));
-        const figures = {
-          driver,
-          outages,
-          writesAttempted: writes.length,
-          writesAcknowledged: writes.filter((attempt) => acknowledged(attempt.status)).length,
-          writesRefused503: writes.filter((attempt) => attempt.status === 503).length,
-          tasksExpected: database.tasksExpected,
-          tasksFound: database.tasksFound,
-          appliedDespiteError: database.appliedDespiteError,
-        };
-        console.log(`outage figures ${JSON.stringify(figures)}`);
-        await testInfo.attach(`outage-figures-${driver}.json`, {
-          body: JSON.stringify(figures, null, 2),
-          contentType: "application/json",
-        });
-
-        expect(client.problems, "answers outside the contract").toEqual([]);
-        expect(writers.flatMap((writer) => writer.problems), "answers that contradict earlier ones").toEqual([]);
-        expect(database.problems, "what the database holds").toEqual([]);
-        expect(checkLogs(server, client.attempts), "log lines").toEqual([]);
-        expect(relay?.pgbouncerViolations() ?? [], "statements PgBouncer transaction pooling would break").toEqual([]);
-        for (const outage of outages) {
-          expect(outage.msTo503, `${outage.kind}: time to the first 503`).toBeLessThan(CONTRACT_BOUND_MS);
-          expect(outage.slowestMsWhileDown, `${outage.kind}: slowest answer while down`).toBeLessThan(CONTRACT_BOUND_MS);
-          expect(outage.msToRecovery, `${outage.kind}: time to the first write acknowledged once back`).toBeLessThan(
-            CONTRACT_BOUND_MS,
+  for (const driver of DRIVERS) {
+    test.describe(() => {
+      test.use({ driver });
+      test(`${driver}: 503 within 5 s while down, back within 5 s, no acknowledged write lost, none half-applied`, async ({
+        checkContract,
+        postgresCluster: cluster,
+        relay,
+        server,
+      }, testInfo) => {
+        let writing = true;
+        let loops: Promise<void>[] = [];
+        try {
+          const client = new Client(server, `outage-${driver}`, checkContract);
+          const writers = await Promise.all(
+            Array.from({ length: WRITERS }, async (_, index) => new Writer(client, await newUser(`writer${index}`))),
           );
+          loops = writers.map(async (writer) => {
+            while (writing) {
+              await writer.writeOnce();
+              await sleep(20);
+            }
+          });
+          const outages = await throughOutages(cluster, client, await newUser("prober"));
+          writing = false;
+          await Promise.all(loops);
+          await server.stop();
+
+          const database = await checkDatabase(cluster.url, writers);
+          const writes = client.attempts.filter((attempt) => attempt.method !== "GET" && !attempt.userId.startsWith("prober"));
+          const figures = {
+            driver,
+            outages,
+            writesAttempted: writes.length,
+            writesAcknowledged: writes.filter((attempt) => acknowledged(attempt.status)).length,
+            writesRefused503: writes.filter((attempt) => attempt.status === 503).length,
+            tasksExpected: database.tasksExpected,
+            tasksFound: database.tasksFound,
+            appliedDespiteError: database.appliedDespiteError,
+          };
+          console.log(`outage figures ${JSON.stringify(figures)}`);
+          await testInfo.attach(`outage-figures-${driver}.json`, {
+            body: JSON.stringify(figures, null, 2),
+            contentType: "application/json",
+          });
+
+          expect(client.problems, "answers outside the contract").toEqual([]);
+          expect(writers.flatMap((writer) => writer.problems), "answers that contradict earlier ones").toEqual([]);
+          expect(database.problems, "what the database holds").toEqual([]);
+          expect(checkLogs(server, client.attempts), "log lines").toEqual([]);
+          expect(relay?.pgbouncerViolations() ?? [], "statements PgBouncer transaction pooling would break").toEqual([]);
+          for (const outage of outages) {
+            expect(outage.msTo503, `${outage.kind}: time to the first 503`).toBeLessThan(CONTRACT_BOUND_MS);
+            expect(outage.slowestMsWhileDown, `${outage.kind}: slowest answer while down`).toBeLessThan(CONTRACT_BOUND_MS);
+            expect(outage.msToRecovery, `${outage.kind}: time to the first write acknowledged once back`).toBeLessThan(
+              CONTRACT_BOUND_MS,
+            );
+          }
+          expect(figures.writesAcknowledged).toBeGreaterThan(0);
+          expect(figures.writesRefused503).toBeGreaterThan(0);
+        } finally {
+          // The writers stop before the fixtures take the server and the database away.
+          writing = false;
+          await Promise.allSettled(loops);
         }
-        expect(figures.writesAcknowledged).toBeGreaterThan(0);
-        expect(figures.writesRefused503).toBeGreaterThan(0);
-      } finally {
-        writing = false;
-        await Promise.allSettled(loops);
-        await server?.stop();
-        await relay?.close();
-        await cluster?.destroy();
-      }
+      });
     });
   }
 });

@@ -1,10 +1,12 @@
 // A PostgreSQL cluster that a test owns outright (initdb into a temporary directory, pg_ctl on a port of its own), so it
 // can stop, crash and freeze its database without touching the machine's server that other runs share.
 import { execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "./free-port";
+import { track } from "./started";
+import { newTestDirectory } from "./test-run";
 
 export type Outage = "fast-shutdown" | "crash" | "freeze";
 
@@ -70,10 +72,12 @@ function serverProcesses(dataDir: string): number[] {
   return [postmaster, ...children];
 }
 
-export async function createPostgresCluster(port: number): Promise<PostgresCluster> {
+/** A new cluster on a free port, in a directory of the test run's, started and ready for connections. */
+export async function createPostgresCluster(): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("no PostgreSQL server binaries (initdb, pg_ctl) found; set PG_BIN_DIR");
-  const root = mkdtempSync(path.join(tmpdir(), "todo-cluster-"));
+  const port = await freePort();
+  const root = newTestDirectory("cluster");
   if (process.getuid?.() === 0) {
     const { uid, gid } = statSync("/var/lib/postgresql");
     chownSync(root, uid, gid);
@@ -89,6 +93,28 @@ export async function createPostgresCluster(port: number): Promise<PostgresClust
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let frozen: number[] = [];
+  async function destroy() {
+    for (const pid of frozen) process.kill(pid, "SIGCONT");
+    frozen = [];
+    await pgCtl("-m", "immediate", "-w", "stop").catch(() => {});
+    rmSync(root, { recursive: true, force: true });
+    untrack();
+  }
+  // Until destroy(), the fixtures' teardown and the process's exit stop it whatever the test did (tests/support/started.ts),
+  // from the moment initdb starts.
+  const untrack = track({
+    description: `PostgreSQL cluster on port ${port}`,
+    stop: destroy,
+    stopNow() {
+      try {
+        // What `pg_ctl -m immediate stop` sends; a frozen server must be woken up to receive it.
+        for (const pid of frozen) process.kill(pid, "SIGCONT");
+        process.kill(Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]), "SIGQUIT");
+      } catch {
+        // not running
+      }
+    },
+  });
 
   try {
     await runAsOwner(path.join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
@@ -99,7 +125,7 @@ export async function createPostgresCluster(port: number): Promise<PostgresClust
     );
     await start();
   } catch (error) {
-    rmSync(root, { recursive: true, force: true });
+    await destroy();
     throw error;
   }
 
@@ -130,10 +156,6 @@ export async function createPostgresCluster(port: number): Promise<PostgresClust
         await start();
       }
     },
-    async destroy() {
-      for (const pid of frozen) process.kill(pid, "SIGCONT");
-      await pgCtl("-m", "immediate", "-w", "stop").catch(() => {});
-      rmSync(root, { recursive: true, force: true });
-    },
+    destroy,
   };
 }

@@ -2,7 +2,7 @@
 // Neon serverless driver runs its production code path against a real server. Run directly, it is a server:
 //   tsx tests/support/ws-relay.ts <port>
 import http from "node:http";
-import net from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { PgbouncerAudit } from "./pgbouncer-audit";
@@ -45,7 +45,8 @@ function relay(socket: WebSocket, target: { host: string; port: number }, audit:
   socket.on("error", () => upstream.destroy());
 }
 
-export function startWsRelay(port: number, host = "127.0.0.1"): Promise<WsRelay> {
+/** Starts a relay on `port`, or on a free port of the kernel's choosing when it is 0. */
+export function startWsRelay(port = 0, host = "127.0.0.1"): Promise<WsRelay> {
   const audit = new PgbouncerAudit();
   const server = http.createServer((_request, response) => {
     response.setHeader("content-type", "application/json");
@@ -62,10 +63,11 @@ export function startWsRelay(port: number, host = "127.0.0.1"): Promise<WsRelay>
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () =>
+    server.listen(port, host, () => {
+      const { port: listening } = server.address() as AddressInfo;
       resolve({
-        url: `ws://${host}:${port}/v2`,
-        auditUrl: `http://${host}:${port}/pgbouncer-audit`,
+        url: `ws://${host}:${listening}/v2`,
+        auditUrl: `http://${host}:${listening}/pgbouncer-audit`,
         pgbouncerViolations: () => audit.violations(),
         close: () =>
           new Promise<void>((closed) => {
@@ -74,8 +76,8 @@ export function startWsRelay(port: number, host = "127.0.0.1"): Promise<WsRelay>
             server.closeAllConnections();
             server.close(() => closed());
           }),
-      }),
-    );
+      });
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { JWK } from "jose";
 import { loopback } from "../ports";
 
@@ -11,11 +12,20 @@ export class JwksServer {
   mode: "serve" | "hang" = "serve";
   readonly requests: { method: string; url: string }[] = [];
   #server: Server | undefined;
+  #port: number;
 
+  /** On `port`, or on a free port of the kernel's choosing when it is 0 (read `port` and `url` once started). */
   constructor(
-    readonly port: number,
+    port = 0,
     readonly path = "/jwks.json",
-  ) {}
+  ) {
+    this.#port = port;
+  }
+
+  /** The port it listens on once started; the same port again after a restart. */
+  get port(): number {
+    return this.#port;
+  }
 
   get url(): string {
     return `${loopback(this.port)}${this.path}`;
@@ -38,8 +48,9 @@ export class JwksServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", resolve);
+      server.listen(this.#port, "127.0.0.1", resolve);
     });
+    this.#port = (server.address() as AddressInfo).port;
     this.#server = server;
     return this;
   }
