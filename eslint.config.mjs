@@ -28,17 +28,50 @@ const layering = [
   zone(["./lib", "./db"], [above.app, above.components], "lib/ and db/ never import routes or the page."),
   zone(above.openapi, [above.startup, ...page], "lib/openapi sits below the routes."),
   zone(above.http, [above.openapi, above.startup, ...page], "lib/http sits below the routes and lib/openapi."),
-  zone(above.auth, [above.http, above.tasks, above.openapi, above.startup, above.db, ...page], "lib/auth throws its own errors; only lib/http makes responses."),
-  zone(above.tasks, [above.http, above.auth, above.openapi, above.startup, ...page], "lib/tasks knows nothing of HTTP or tokens: it owns its Owner type."),
-  zone(above.schemas, [above.http, above.auth, above.tasks, above.openapi, above.startup, above.db, ...page], "lib/schemas is zod only."),
-  zone(above.db, [above.http, above.auth, above.tasks, above.schemas, above.openapi, above.startup, ...page], "db/ is the bottom layer."),
-  zone(leaves, [above.http, above.auth, above.tasks, above.schemas, above.openapi, above.startup, above.db, ...page], "a leaf imports no layer."),
-  zone([above.components, above.client], [above.db, above.http, above.auth, above.tasks, above.startup, ...leaves], "browser code talks to the server only through the public API."),
+  zone(
+    above.auth,
+    [above.http, above.tasks, above.openapi, above.startup, above.db, ...page],
+    "lib/auth throws its own errors; only lib/http makes responses.",
+  ),
+  zone(
+    above.tasks,
+    [above.http, above.auth, above.openapi, above.startup, ...page],
+    "lib/tasks knows nothing of HTTP or tokens: it owns its Owner type.",
+  ),
+  zone(
+    above.schemas,
+    [above.http, above.auth, above.tasks, above.openapi, above.startup, above.db, ...page],
+    "lib/schemas is zod only.",
+  ),
+  zone(
+    above.db,
+    [above.http, above.auth, above.tasks, above.schemas, above.openapi, above.startup, ...page],
+    "db/ is the bottom layer.",
+  ),
+  zone(
+    leaves,
+    [above.http, above.auth, above.tasks, above.schemas, above.openapi, above.startup, above.db, ...page],
+    "a leaf imports no layer.",
+  ),
+  zone(
+    [above.components, above.client],
+    [above.db, above.http, above.auth, above.tasks, above.startup, ...leaves],
+    "browser code talks to the server only through the public API.",
+  ),
 ];
 
 export default tseslint.config(
   {
-    ignores: [".next/**", ".data/**", "node_modules/**", "test-results/**", "playwright-report/**", "reports/**", "next-env.d.ts", "lib/client/api-types.ts"],
+    ignores: [
+      ".next/**",
+      ".data/**",
+      "node_modules/**",
+      "test-results/**",
+      "playwright-report/**",
+      "reports/**",
+      "next-env.d.ts",
+      "lib/client/api-types.ts",
+    ],
   },
   js.configs.recommended,
   ...nextCoreWebVitals,
@@ -54,7 +87,10 @@ export default tseslint.config(
       "drizzle/enforce-update-with-where": ["error", { drizzleObjectName: ["db", "tx"] }],
       "drizzle/enforce-delete-with-where": ["error", { drizzleObjectName: ["db", "tx"] }],
       "import/no-restricted-paths": ["error", { zones: layering }],
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
     },
   },
   {

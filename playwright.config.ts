@@ -126,7 +126,12 @@ export default defineConfig({
       // The API as it runs in production: migrations applied by `db:migrate`, then `next start`.
       command: `npm run --silent db:migrate && exec ${next} -p ${API_PORT}`,
       url: `${loopback(API_PORT)}/api/health`,
-      env: { ...serverEnv, ...allIdentitySources, DATABASE_URL: postgresUrl, PGLITE_DATA_DIR: process.env.E2E_PGLITE_DIR },
+      env: {
+        ...serverEnv,
+        ...allIdentitySources,
+        DATABASE_URL: postgresUrl,
+        PGLITE_DATA_DIR: process.env.E2E_PGLITE_DIR,
+      },
       timeout: APP_START_BUDGET_MS,
       reuseExistingServer: false,
     },

@@ -42,7 +42,8 @@ try {
         const cpu = cpuUsage(server.process.pid!).server - cpuBefore;
         samples[name][side].rps.push(result.requestsPerSecond);
         samples[name][side].cpu.push((cpu / result.requests) * 1e6);
-        if (result.errors + result.non2xx > 0) throw new Error(`${side} ${name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+        if (result.errors + result.non2xx > 0)
+          throw new Error(`${side} ${name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
       }
     }
   }
@@ -52,7 +53,11 @@ try {
   await database.drop();
 }
 
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 console.log(`| scenario | before req/s | after req/s | after/before | before CPU µs/req | after CPU µs/req |`);
 console.log(`| --- | ---: | ---: | ---: | ---: | ---: |`);
 for (const [name, { before, after }] of Object.entries(samples)) {

@@ -78,7 +78,8 @@ try {
   // Round-robin in small batches, so that drift in the machine's load falls on every scenario alike.
   const BATCH = 50;
   for (let round = 0; round < SAMPLES / BATCH; round++) {
-    for (const scenario of scenarios) scenario.timings.push(...(await timeRequests(scenario.url, scenario.headers, BATCH)));
+    for (const scenario of scenarios)
+      scenario.timings.push(...(await timeRequests(scenario.url, scenario.headers, BATCH)));
   }
 } finally {
   await server.stop();
@@ -101,4 +102,7 @@ const table = [
   ),
 ].join("\n");
 console.log(table);
-writeFileSync("bench/results/list-scale.json", JSON.stringify({ date: new Date().toISOString(), machine: machine(), samples: SAMPLES, rows }, null, 2));
+writeFileSync(
+  "bench/results/list-scale.json",
+  JSON.stringify({ date: new Date().toISOString(), machine: machine(), samples: SAMPLES, rows }, null, 2),
+);

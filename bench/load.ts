@@ -68,11 +68,20 @@ export function scenarios(fixture: Fixture): Record<string, Scenario> {
   };
   const get: Scenario = (random) => {
     const u = user(random);
-    return { method: "GET", path: `/api/${u.id}/tasks/${pickFrom(u.taskIds, random)}`, headers: { authorization: u.authorization } };
+    return {
+      method: "GET",
+      path: `/api/${u.id}/tasks/${pickFrom(u.taskIds, random)}`,
+      headers: { authorization: u.authorization },
+    };
   };
   const create: Scenario = (random) => {
     const u = user(random);
-    return { method: "POST", path: `/api/${u.id}/tasks`, headers: json(u.authorization), body: `{"title":"bench ${random()}"}` };
+    return {
+      method: "POST",
+      path: `/api/${u.id}/tasks`,
+      headers: json(u.authorization),
+      body: `{"title":"bench ${random()}"}`,
+    };
   };
   const update: Scenario = (random) => {
     const u = user(random);
@@ -85,7 +94,11 @@ export function scenarios(fixture: Fixture): Record<string, Scenario> {
   };
   const toggle: Scenario = (random) => {
     const u = user(random);
-    return { method: "PATCH", path: `/api/${u.id}/tasks/${pickFrom(u.taskIds, random)}/complete`, headers: { authorization: u.authorization } };
+    return {
+      method: "PATCH",
+      path: `/api/${u.id}/tasks/${pickFrom(u.taskIds, random)}/complete`,
+      headers: { authorization: u.authorization },
+    };
   };
   const mix: Scenario = (random) => {
     const roll = random();
@@ -98,7 +111,12 @@ export function scenarios(fixture: Fixture): Record<string, Scenario> {
 
 export const floorScenario: Scenario = () => ({ method: "GET", path: "/api/bench/floor", headers: {} });
 
-export async function throughput(baseUrl: string, scenario: Scenario, seconds: number, connections = 32): Promise<Measurement> {
+export async function throughput(
+  baseUrl: string,
+  scenario: Scenario,
+  seconds: number,
+  connections = 32,
+): Promise<Measurement> {
   const result = await autocannon({
     url: baseUrl,
     connections,
@@ -128,7 +146,14 @@ export async function latency(baseUrl: string, scenario: Scenario, seconds: numb
     const started = performance.now();
     const status = await new Promise<number>((resolve) => {
       const request = http.request(
-        { agent, host: target.hostname, port: target.port, method: spec.method, path: spec.path, headers: spec.headers },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          method: spec.method,
+          path: spec.path,
+          headers: spec.headers,
+        },
         (response) => {
           response.resume();
           response.on("end", () => resolve(response.statusCode ?? 0));

@@ -4,7 +4,16 @@ import "../scripts/load-env";
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { floorScenario, latency, scenarios, seedFixture, throughput, type Fixture, type Measurement, type Scenario } from "./load";
+import {
+  floorScenario,
+  latency,
+  scenarios,
+  seedFixture,
+  throughput,
+  type Fixture,
+  type Measurement,
+  type Scenario,
+} from "./load";
 import { benchDatabase, cpuUsage, ensurePortFree, machine, startServer, type RunningServer } from "./support";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -16,7 +25,12 @@ const BASELINE_PORT = APP_PORT + 1;
 const AUTH_SECRET = "bench-secret-bench-secret-bench-secret";
 process.env.AUTH_SECRET = AUTH_SECRET;
 
-async function measure(baseUrl: string, scenario: Scenario, connections: number, serverGroup: number): Promise<Measurement> {
+async function measure(
+  baseUrl: string,
+  scenario: Scenario,
+  connections: number,
+  serverGroup: number,
+): Promise<Measurement> {
   const run = (seconds: number) =>
     connections === 1 ? latency(baseUrl, scenario, seconds) : throughput(baseUrl, scenario, seconds, connections);
   await run(WARMUP_SECONDS);
@@ -128,7 +142,9 @@ const fixture = await seedFixture(database.url, USERS, TASKS_PER_USER);
 
 // BENCH_ONLY=get,list and BENCH_LEVELS=32 narrow a run while profiling; BENCH_QUICK=1 skips the baseline and start-up.
 const workload = scenarios(fixture);
-const names = Object.keys(workload).filter((name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(name));
+const names = Object.keys(workload).filter(
+  (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(name),
+);
 const levels = (process.env.BENCH_LEVELS ?? "32,1").split(",").map(Number);
 const quick = process.env.BENCH_QUICK === "1";
 const results: Record<string, Record<number, { app: Measurement; floor: Measurement; baseline?: Measurement }>> = {};
@@ -149,7 +165,9 @@ try {
           ? await measure(`http://127.0.0.1:${BASELINE_PORT}`, workload[name]!, connections, baselineServer.group)
           : undefined;
         (results[name] ??= {})[connections] = { app: measured, floor, baseline };
-        console.error(`${name} c=${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, floor ${floor.requestsPerSecond.toFixed(0)}`);
+        console.error(
+          `${name} c=${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, floor ${floor.requestsPerSecond.toFixed(0)}`,
+        );
       }
     }
     peakRss = peakRssMiB(app);
@@ -198,6 +216,18 @@ const table = lines.join("\n");
 console.log(table);
 writeFileSync(
   "bench/results/bench.json",
-  JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, results, peakRssMiB: peakRss, startupMs: startup, sizes }, null, 2),
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: machine(),
+      seconds: SECONDS,
+      results,
+      peakRssMiB: peakRss,
+      startupMs: startup,
+      sizes,
+    },
+    null,
+    2,
+  ),
 );
 writeFileSync("bench/results/bench.md", `${table}\n`);

@@ -55,7 +55,8 @@ export async function ensurePortFree(port: number): Promise<void> {
 
 /** `next start` of the build in `directory` (this checkout by default). */
 export async function startServer(port: number, env: Record<string, string>, directory = "."): Promise<RunningServer> {
-  if (!existsSync(`${directory}/.next/BUILD_ID`)) throw new Error(`no production build in ${directory}: run \`npx next build\``);
+  if (!existsSync(`${directory}/.next/BUILD_ID`))
+    throw new Error(`no production build in ${directory}: run \`npx next build\``);
   await ensurePortFree(port);
   const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], {
     cwd: directory,
@@ -90,7 +91,8 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export const machine = () => `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+export const machine = () =>
+  `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 
 const CLOCK_TICKS_PER_SECOND = 100;
 

@@ -11,7 +11,15 @@ function describeMine(conflict: Conflict) {
   return <TaskFields title={change.title} description={change.description} />;
 }
 
-function TaskFields({ title, description, completed }: { title: string; description: string | null; completed?: boolean }) {
+function TaskFields({
+  title,
+  description,
+  completed,
+}: {
+  title: string;
+  description: string | null;
+  completed?: boolean;
+}) {
   return (
     <dl className="space-y-1 text-sm">
       <div>
@@ -73,13 +81,19 @@ export function ConflictDialog({
           While you were working here, it was changed in another tab or on another device. Choose which version to keep.
         </p>
         <div className="grid gap-4 sm:grid-cols-2">
-          <section aria-labelledby="conflict-theirs" className="rounded-lg border border-slate-300 p-3 dark:border-slate-700">
+          <section
+            aria-labelledby="conflict-theirs"
+            className="rounded-lg border border-slate-300 p-3 dark:border-slate-700"
+          >
             <h3 id="conflict-theirs" className="mb-2 font-semibold">
               Saved version
             </h3>
             <TaskFields title={theirs.title} description={theirs.description} completed={theirs.completed} />
           </section>
-          <section aria-labelledby="conflict-mine" className="rounded-lg border border-blue-400 p-3 dark:border-blue-500">
+          <section
+            aria-labelledby="conflict-mine"
+            className="rounded-lg border border-blue-400 p-3 dark:border-blue-500"
+          >
             <h3 id="conflict-mine" className="mb-2 font-semibold">
               Your change
             </h3>

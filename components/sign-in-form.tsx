@@ -11,7 +11,9 @@ export function SignInForm({ passwordRequired }: { passwordRequired: boolean }) 
   const [userId, setUserId] = useState("");
   const [password, setPassword] = useState("");
   const [expired, setExpired] = useState(false);
-  const [state, setState] = useState<{ phase: "idle" | "sending" } | { phase: "failed"; message: string }>({ phase: "idle" });
+  const [state, setState] = useState<{ phase: "idle" | "sending" } | { phase: "failed"; message: string }>({
+    phase: "idle",
+  });
 
   // sessionStorage exists only in the browser, so this runs after hydration.
   useEffect(() => {
@@ -56,7 +58,10 @@ export function SignInForm({ passwordRequired }: { passwordRequired: boolean }) 
         Sign in
       </h2>
       {expired && (
-        <p role="status" className="rounded-md bg-blue-50 p-3 text-sm text-blue-950 dark:bg-blue-950 dark:text-blue-100">
+        <p
+          role="status"
+          className="rounded-md bg-blue-50 p-3 text-sm text-blue-950 dark:bg-blue-950 dark:text-blue-100"
+        >
           Your session has ended. Sign in again to carry on: what you were typing is kept.
         </p>
       )}

@@ -62,7 +62,9 @@ export function TaskApp({ userId }: { userId: string }) {
   const changeEditing = (draft: EditDraft | null) => {
     setEditing(draft);
     const taskId = draft && rows.find((row) => row.key === draft.key)?.task.id;
-    writeDrafts(userId, { edit: draft && taskId ? { taskId, title: draft.title, description: draft.description } : null });
+    writeDrafts(userId, {
+      edit: draft && taskId ? { taskId, title: draft.title, description: draft.description } : null,
+    });
   };
 
   const navigate = useCallback((next: View, { replace }: { replace: boolean }) => {
@@ -83,9 +85,7 @@ export function TaskApp({ userId }: { userId: string }) {
     setSigningOut(true);
     clearDrafts(userId);
     // Loaded on demand, like the sign-in: next-auth's client is not needed until then.
-    await import("next-auth/react")
-      .then(({ signOut }) => signOut({ redirect: false }))
-      .catch(() => undefined);
+    await import("next-auth/react").then(({ signOut }) => signOut({ redirect: false })).catch(() => undefined);
     window.location.assign("/");
   }
 
@@ -98,9 +98,12 @@ export function TaskApp({ userId }: { userId: string }) {
     const element = sentinel.current;
     // Without IntersectionObserver (old browsers), the button alone loads more.
     if (!element || !canAutoLoad || typeof IntersectionObserver === "undefined") return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) void loadMore.current();
-    }, { rootMargin: "0px 0px 300px 0px" });
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) void loadMore.current();
+      },
+      { rootMargin: "0px 0px 300px 0px" },
+    );
     observer.observe(element);
     return () => observer.disconnect();
   }, [canAutoLoad, rows.length]);
@@ -145,7 +148,10 @@ export function TaskApp({ userId }: { userId: string }) {
           ))}
         </div>
 
-        <section aria-labelledby="list-heading" className="rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <section
+          aria-labelledby="list-heading"
+          className="rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900"
+        >
           <h2 id="list-heading" className="sr-only">
             Your tasks
           </h2>
@@ -205,7 +211,12 @@ export function TaskApp({ userId }: { userId: string }) {
               </p>
             )}
             {tasks.hasMore && (
-              <button type="button" className={buttonSecondary} onClick={() => void tasks.loadMore()} disabled={tasks.more.loading}>
+              <button
+                type="button"
+                className={buttonSecondary}
+                onClick={() => void tasks.loadMore()}
+                disabled={tasks.more.loading}
+              >
                 {tasks.more.loading ? "Loading more…" : "Load more tasks"}
               </button>
             )}

@@ -60,7 +60,9 @@ export function TaskItem(props: {
           {task.title}
         </p>
         {task.description && (
-          <p className="mt-0.5 text-sm break-words whitespace-pre-wrap text-slate-600 dark:text-slate-400">{task.description}</p>
+          <p className="mt-0.5 text-sm break-words whitespace-pre-wrap text-slate-600 dark:text-slate-400">
+            {task.description}
+          </p>
         )}
         {/* Shown by the row's fading, told to screen readers here: a line that came and went would move the rows below
             under the pointer. */}

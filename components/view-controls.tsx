@@ -13,7 +13,13 @@ const STATUS_LABELS = { all: "All", pending: "Pending", completed: "Completed" }
  * Filter, search and sort. The filters are links to their URL (open in a new tab, copy, share); a plain click
  * changes the view in place.
  */
-export function ViewControls({ view, onChange }: { view: View; onChange: (view: View, options: { replace: boolean }) => void }) {
+export function ViewControls({
+  view,
+  onChange,
+}: {
+  view: View;
+  onChange: (view: View, options: { replace: boolean }) => void;
+}) {
   const [query, setQuery] = useState(view.q);
   // Back, forward or a filter link change the URL's q: the field follows.
   useEffect(() => setQuery((typed) => (typed.trim() === view.q ? typed : view.q)), [view.q]);

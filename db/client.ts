@@ -88,7 +88,8 @@ async function openServer(
     const migrator = await import("drizzle-orm/node-postgres/migrator");
     const pgPool = new Pool({ ...options, keepAlive: true });
     db = drizzle({ client: pgPool, schema });
-    migrate = () => migrator.migrate(db as Parameters<typeof migrator.migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    migrate = () =>
+      migrator.migrate(db as Parameters<typeof migrator.migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
     pool = pgPool;
   } else {
     const { Pool, neonConfig } = await import("@neondatabase/serverless");
@@ -107,7 +108,8 @@ async function openServer(
     }
     const neonPool = new Pool(options);
     db = drizzle({ client: neonPool, schema });
-    migrate = () => migrator.migrate(db as Parameters<typeof migrator.migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    migrate = () =>
+      migrator.migrate(db as Parameters<typeof migrator.migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
     pool = neonPool;
   }
   // An idle connection dropped by the server must not crash the process; the next query reconnects.

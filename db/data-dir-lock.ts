@@ -81,7 +81,8 @@ function readHolder(holderFile: string): DataDirectoryHolder | undefined {
     return holder;
   } catch (error) {
     // EPERM: the process exists but belongs to another user; it is still the holder.
-    if ((error as { code?: unknown }).code === "EPERM") return JSON.parse(readFileSync(holderFile, "utf8")) as DataDirectoryHolder;
+    if ((error as { code?: unknown }).code === "EPERM")
+      return JSON.parse(readFileSync(holderFile, "utf8")) as DataDirectoryHolder;
     return undefined;
   }
 }

@@ -46,7 +46,10 @@ function codeOf(error: unknown): string | undefined {
 export function isDatabaseUnavailable(error: unknown): boolean {
   return causes(error).some((cause) => {
     const code = codeOf(cause);
-    if (code && (NETWORK_ERROR_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code) || code === "53300")) {
+    if (
+      code &&
+      (NETWORK_ERROR_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code) || code === "53300")
+    ) {
       return true;
     }
     const message = cause instanceof Error ? cause.message.toLowerCase() : "";

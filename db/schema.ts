@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  varchar,
+} from "drizzle-orm/pg-core";
 import { DESCRIPTION_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH, TITLE_MAX_LENGTH } from "../lib/limits";
 
 // The service reads timestamps through to_char (lib/tasks/statements.ts), never the session's text rendering.
@@ -22,8 +33,12 @@ export const tasks = pgTable(
     title: varchar("title", { length: TITLE_MAX_LENGTH }).notNull(),
     description: text("description"),
     completed: boolean("completed").notNull().default(false),
-    created_at: timestamptz("created_at").notNull().default(sql`now()`),
-    updated_at: timestamptz("updated_at").notNull().default(sql`now()`),
+    created_at: timestamptz("created_at")
+      .notNull()
+      .default(sql`now()`),
+    updated_at: timestamptz("updated_at")
+      .notNull()
+      .default(sql`now()`),
   },
   (table) => [
     // char_length counts code points, as the API does; the API trims titles, so a blank one cannot pass either.
@@ -37,8 +52,16 @@ export const tasks = pgTable(
     ),
     // One index per sort the list offers, each ending in id: keyset paging reads a page straight off the index,
     // in either direction.
-    index("tasks_user_created_idx").on(table.user_id, table.created_at.desc().nullsFirst(), table.id.desc().nullsFirst()),
-    index("tasks_user_updated_idx").on(table.user_id, table.updated_at.desc().nullsFirst(), table.id.desc().nullsFirst()),
+    index("tasks_user_created_idx").on(
+      table.user_id,
+      table.created_at.desc().nullsFirst(),
+      table.id.desc().nullsFirst(),
+    ),
+    index("tasks_user_updated_idx").on(
+      table.user_id,
+      table.updated_at.desc().nullsFirst(),
+      table.id.desc().nullsFirst(),
+    ),
     // Titles sort case-insensitively: by lower(title).
     index("tasks_user_title_idx").on(table.user_id, sql`lower(${table.title})`, table.id),
   ],
@@ -61,7 +84,9 @@ export const idempotencyKeys = pgTable(
     request_hash: text("request_hash").notNull(),
     /** The task as the first response showed it. */
     response: jsonb("response").notNull(),
-    created_at: timestamptz("created_at").notNull().default(sql`now()`),
+    created_at: timestamptz("created_at")
+      .notNull()
+      .default(sql`now()`),
   },
   (table) => [
     primaryKey({ name: "idempotency_keys_pkey", columns: [table.user_id, table.key] }),

@@ -40,4 +40,3 @@ function readIfPresent(file: string): string | undefined {
     throw error;
   }
 }
-

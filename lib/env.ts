@@ -15,18 +15,27 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const isLoopback = (url: string) => LOOPBACK_HOSTS.has(new URL(url).hostname);
 
 const url = (pattern: RegExp, message: string) =>
-  z.string().regex(pattern, message).refine((value) => URL.canParse(value), { message: "is not a valid URL", abort: true });
+  z
+    .string()
+    .regex(pattern, message)
+    .refine((value) => URL.canParse(value), { message: "is not a valid URL", abort: true });
 const secret = (minimum: number) => z.string().min(minimum, `must be at least ${minimum} characters`);
 
 const variables = {
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   VERCEL: z.string().optional(),
   DATABASE_URL: url(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string").optional(),
-  DATABASE_URL_UNPOOLED: url(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string").optional(),
+  DATABASE_URL_UNPOOLED: url(
+    /^postgres(ql)?:\/\//,
+    "must be a postgres:// or postgresql:// connection string",
+  ).optional(),
   DATABASE_DRIVER: z.enum(["pg", "neon"]).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   DATABASE_WS_PROXY: url(/^wss?:\/\//, "must be a ws:// or wss:// URL")
-    .refine((value) => value.startsWith("wss://") || isLoopback(value), "must use wss:// unless the proxy is on this machine (127.0.0.1, localhost, ::1)")
+    .refine(
+      (value) => value.startsWith("wss://") || isLoopback(value),
+      "must use wss:// unless the proxy is on this machine (127.0.0.1, localhost, ::1)",
+    )
     .optional(),
   PGLITE_DATA_DIR: z.string().default(`${LOCAL_DATA_DIR}/pglite`),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
@@ -34,7 +43,10 @@ const variables = {
   CURSOR_SECRET: z.string().optional(),
   // Keys fetched over plain HTTP could be swapped by anyone on the path, and with them every identity.
   AUTH_JWKS_URL: url(/^https?:\/\//, "must be an https:// URL (http:// only for localhost)")
-    .refine((value) => value.startsWith("https://") || isLoopback(value), "must be an https:// URL (http:// only for localhost)")
+    .refine(
+      (value) => value.startsWith("https://") || isLoopback(value),
+      "must be an https:// URL (http:// only for localhost)",
+    )
     .optional(),
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
@@ -52,9 +64,15 @@ const generateHint = "(generate one with `openssl rand -base64 32`)";
 const crossFieldRules: ((vars: Variables) => [keyof Variables, string] | undefined)[] = [
   (v) =>
     v.VERCEL && !v.DATABASE_URL
-      ? ["DATABASE_URL", "is required on Vercel, whose file system does not outlive a function instance (the embedded database would lose every write)"]
+      ? [
+          "DATABASE_URL",
+          "is required on Vercel, whose file system does not outlive a function instance (the embedded database would lose every write)",
+        ]
       : undefined,
-  (v) => (v.DATABASE_DRIVER && !v.DATABASE_URL ? ["DATABASE_URL", `is required when DATABASE_DRIVER=${v.DATABASE_DRIVER}`] : undefined),
+  (v) =>
+    v.DATABASE_DRIVER && !v.DATABASE_URL
+      ? ["DATABASE_URL", `is required when DATABASE_DRIVER=${v.DATABASE_DRIVER}`]
+      : undefined,
   (v) =>
     v.DATABASE_URL_UNPOOLED && !v.DATABASE_URL
       ? ["DATABASE_URL_UNPOOLED", "is only used beside DATABASE_URL (for migrations); set DATABASE_URL too"]
@@ -66,10 +84,16 @@ const crossFieldRules: ((vars: Variables) => [keyof Variables, string] | undefin
   (v) => {
     if (v.NODE_ENV !== "production") return undefined;
     if (v.AUTH_SECRET === undefined && v.AUTH_JWKS_URL === undefined) {
-      return ["AUTH_SECRET", `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production unless AUTH_JWKS_URL is set ${generateHint}`];
+      return [
+        "AUTH_SECRET",
+        `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production unless AUTH_JWKS_URL is set ${generateHint}`,
+      ];
     }
     if (v.AUTH_SECRET !== undefined && v.AUTH_SECRET.length < AUTH_SECRET_MIN_LENGTH) {
-      return ["AUTH_SECRET", `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production ${generateHint}, or left unset to accept only AUTH_JWKS_URL's tokens`];
+      return [
+        "AUTH_SECRET",
+        `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production ${generateHint}, or left unset to accept only AUTH_JWKS_URL's tokens`,
+      ];
     }
     return undefined;
   },
@@ -79,7 +103,10 @@ const crossFieldRules: ((vars: Variables) => [keyof Variables, string] | undefin
       return ["CURSOR_SECRET", `must be at least ${AUTH_SECRET_MIN_LENGTH} characters in production`];
     }
     if (v.CURSOR_SECRET === undefined && v.AUTH_SECRET === undefined && v.AUTH_JWKS_URL) {
-      return ["CURSOR_SECRET", `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production when AUTH_SECRET is not: list cursors are signed with it ${generateHint}`];
+      return [
+        "CURSOR_SECRET",
+        `must be set to at least ${AUTH_SECRET_MIN_LENGTH} characters in production when AUTH_SECRET is not: list cursors are signed with it ${generateHint}`,
+      ];
     }
     return undefined;
   },
@@ -133,9 +160,16 @@ const fail = (problems: string[]): never => {
 
 function toEnv(v: Variables): Env {
   const production = v.NODE_ENV === "production";
-  const server = { url: v.DATABASE_URL!, migrationUrl: v.DATABASE_URL_UNPOOLED ?? v.DATABASE_URL!, poolMax: v.DATABASE_POOL_MAX };
+  const server = {
+    url: v.DATABASE_URL!,
+    migrationUrl: v.DATABASE_URL_UNPOOLED ?? v.DATABASE_URL!,
+    poolMax: v.DATABASE_POOL_MAX,
+  };
   const database: DatabaseConfig = !v.DATABASE_URL
-    ? { driver: "pglite", dataDir: v.PGLITE_DATA_DIR.includes("://") ? v.PGLITE_DATA_DIR : path.resolve(v.PGLITE_DATA_DIR) }
+    ? {
+        driver: "pglite",
+        dataDir: v.PGLITE_DATA_DIR.includes("://") ? v.PGLITE_DATA_DIR : path.resolve(v.PGLITE_DATA_DIR),
+      }
     : v.DATABASE_DRIVER === "neon"
       ? { driver: "neon", ...server, ...(v.DATABASE_WS_PROXY ? { wsProxy: v.DATABASE_WS_PROXY } : {}) }
       : { driver: "pg", ...server };
@@ -174,7 +208,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     isServer: true,
     emptyStringAsUndefined: true,
     onValidationError: (issues) =>
-      fail(issues.map((issue) => `${issue.path?.map((key) => (typeof key === "object" ? key.key : key)).join(".")}: ${issue.message}`)),
+      fail(
+        issues.map(
+          (issue) =>
+            `${issue.path?.map((key) => (typeof key === "object" ? key.key : key)).join(".")}: ${issue.message}`,
+        ),
+      ),
   }) as Variables;
   const problems = crossFieldRules.flatMap((rule) => {
     const broken = rule(vars);

@@ -10,7 +10,9 @@ import { gzipSync } from "node:zlib";
 const dist = path.resolve(".next");
 const ROUTE = "/(app)/page";
 
-const buildManifest = JSON.parse(await readFile(path.join(dist, "build-manifest.json"), "utf8")) as { rootMainFiles: string[] };
+const buildManifest = JSON.parse(await readFile(path.join(dist, "build-manifest.json"), "utf8")) as {
+  rootMainFiles: string[];
+};
 const manifestFile = path.join(dist, "server/app/(app)/page_client-reference-manifest.js");
 // The manifest is a script that assigns globalThis.__RSC_MANIFEST[route].
 const sandbox = { __RSC_MANIFEST: {} as Record<string, { entryJSFiles: Record<string, string[]> }> };
@@ -26,6 +28,10 @@ for (const file of files) {
   const zipped = gzipSync(body, { level: 9 }).length;
   raw += body.length;
   gzip += zipped;
-  console.log(`${(zipped / 1024).toFixed(1).padStart(7)} KB gzip ${(body.length / 1024).toFixed(1).padStart(7)} KB  ${file}`);
+  console.log(
+    `${(zipped / 1024).toFixed(1).padStart(7)} KB gzip ${(body.length / 1024).toFixed(1).padStart(7)} KB  ${file}`,
+  );
 }
-console.log(`${(gzip / 1024).toFixed(1).padStart(7)} KB gzip ${(raw / 1024).toFixed(1).padStart(7)} KB  first-load JS of / (${files.length} files)`);
+console.log(
+  `${(gzip / 1024).toFixed(1).padStart(7)} KB gzip ${(raw / 1024).toFixed(1).padStart(7)} KB  first-load JS of / (${files.length} files)`,
+);

@@ -24,19 +24,23 @@ process.env.AUTH_SECRET = randomBytes(32).toString("base64url");
 const { signSessionToken } = await import("../lib/auth/tokens");
 
 const dataDir = await mkdtemp(path.join(tmpdir(), "todo-lighthouse-"));
-const server = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)], {
-  env: {
-    PATH: process.env.PATH ?? "",
-    NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
-    AUTH_SECRET: process.env.AUTH_SECRET,
-    NEXTAUTH_URL: origin,
-    PGLITE_DATA_DIR: dataDir,
-    LOG_LEVEL: "warn",
+const server = spawn(
+  process.execPath,
+  ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)],
+  {
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      AUTH_SECRET: process.env.AUTH_SECRET,
+      NEXTAUTH_URL: origin,
+      PGLITE_DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+    },
+    detached: true, // its own process group: stopping it stops next-server too
+    stdio: ["ignore", "inherit", "inherit"],
   },
-  detached: true, // its own process group: stopping it stops next-server too
-  stdio: ["ignore", "inherit", "inherit"],
-});
+);
 let chrome: chromeLauncher.LaunchedChrome | undefined;
 
 async function stop() {
@@ -51,7 +55,12 @@ async function stop() {
 
 try {
   const deadline = Date.now() + 60_000;
-  while (!(await fetch(`${origin}/api/health`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${origin}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || server.exitCode !== null) throw new Error("the app did not start");
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -61,10 +70,16 @@ try {
   for (let index = 1; index <= TASKS; index++) {
     const body = {
       title: `Task ${index}: ${["Buy groceries", "Reply to the landlord", "Book the dentist", "Water the plants"][index % 4]}`,
-      ...(index % 3 === 0 ? { description: "A description long enough to wrap onto a second line on a phone screen." } : {}),
+      ...(index % 3 === 0
+        ? { description: "A description long enough to wrap onto a second line on a phone screen." }
+        : {}),
       completed: index % 5 === 0,
     };
-    const created = await fetch(`${origin}/api/${userId}/tasks`, { method: "POST", headers, body: JSON.stringify(body) });
+    const created = await fetch(`${origin}/api/${userId}/tasks`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+    });
     if (created.status !== 201) throw new Error(`creating task ${index}: ${created.status} ${await created.text()}`);
   }
 
@@ -75,7 +90,13 @@ try {
 
   chrome = await chromeLauncher.launch({
     chromePath,
-    chromeFlags: ["--headless=new", "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    chromeFlags: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   await mkdir(reports, { recursive: true });
   const presets: [string, Config | undefined][] = [

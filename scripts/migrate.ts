@@ -6,7 +6,9 @@ import { getEnv } from "../lib/env";
 
 const { database } = getEnv();
 const target =
-  database.driver === "pglite" ? `embedded PGlite at ${database.dataDir}` : `${database.driver} ${redact(database.migrationUrl)}`;
+  database.driver === "pglite"
+    ? `embedded PGlite at ${database.dataDir}`
+    : `${database.driver} ${redact(database.migrationUrl)}`;
 if (database.driver !== "pglite" && new URL(database.migrationUrl).hostname.includes("-pooler.")) {
   console.warn(
     "WARNING: migrating through Neon's pooler (PgBouncer, transaction mode). Set DATABASE_URL_UNPOOLED to the direct URL.",

@@ -28,7 +28,10 @@ export default async function HomePage() {
       {credentials ? (
         <SignInForm passwordRequired={credentials.password !== null} />
       ) : (
-        <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+        <p
+          role="alert"
+          className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+        >
           Signing in is not set up on this server. Its operator can turn it on with AUTH_SECRET and
           AUTH_CREDENTIALS_PASSWORD (see the README).
         </p>

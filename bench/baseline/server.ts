@@ -51,7 +51,8 @@ async function parseBody<S extends z.ZodType>(request: http.IncomingMessage, sch
   if (text === null) {
     if (!optional) throw invalidJson("a JSON request body is required");
   } else {
-    if (!(request.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) throw unsupportedMediaType();
+    if (!(request.headers["content-type"] ?? "").toLowerCase().startsWith("application/json"))
+      throw unsupportedMediaType();
     try {
       value = JSON.parse(text);
     } catch {

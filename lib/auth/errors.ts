@@ -13,7 +13,10 @@ export class IdentityProviderUnavailableError extends Error {
 
 export type AuthError = InvalidTokenError | IdentityProviderUnavailableError;
 
-const AUTH_ERROR_CODES: ReadonlySet<string> = new Set<AuthError["code"]>(["invalid_token", "identity_provider_unavailable"]);
+const AUTH_ERROR_CODES: ReadonlySet<string> = new Set<AuthError["code"]>([
+  "invalid_token",
+  "identity_provider_unavailable",
+]);
 
 /** Narrows a caught value to one of the identity failures. */
 export function isAuthError(error: unknown): error is AuthError {

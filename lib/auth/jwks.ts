@@ -13,7 +13,6 @@ export const JWKS_MIN_FETCH_INTERVAL_MS = 5_000;
 /** Keys older than this are refreshed on the next request; if that refresh fails, the old keys keep serving. */
 export const JWKS_MAX_AGE_MS = 10 * 60_000;
 
-
 export type FetchKeys = (url: string, init: RequestInit) => Promise<Response>;
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
 

@@ -67,7 +67,17 @@ function authOptions(secret: string, config: NextAuthConfig): AuthOptions {
 }
 
 /** The first path segment of every endpoint next-auth serves under /api/auth/. */
-export const NEXT_AUTH_ACTIONS = ["providers", "session", "csrf", "signin", "signout", "callback", "verify-request", "error", "_log"];
+export const NEXT_AUTH_ACTIONS = [
+  "providers",
+  "session",
+  "csrf",
+  "signin",
+  "signout",
+  "callback",
+  "verify-request",
+  "error",
+  "_log",
+];
 
 /** next-auth's configuration, or null when this server has no AUTH_SECRET to sign sessions with. */
 export function nextAuthOptions(): AuthOptions | null {

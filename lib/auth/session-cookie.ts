@@ -39,5 +39,10 @@ export function readSessionCookie(request: Request, name: string): string | null
   }
   if (whole !== null) return whole || null;
   if (chunks.length === 0) return null;
-  return chunks.sort((a, b) => a.index - b.index).map((chunk) => chunk.value).join("") || null;
+  return (
+    chunks
+      .sort((a, b) => a.index - b.index)
+      .map((chunk) => chunk.value)
+      .join("") || null
+  );
 }

@@ -130,7 +130,12 @@ export async function createTask(
 }
 
 /** Changes some of a task's fields, if it is still at `etag`. */
-export async function updateTask(userId: string, taskId: number, changes: TaskUpdate, etag: string): Promise<Versioned> {
+export async function updateTask(
+  userId: string,
+  taskId: number,
+  changes: TaskUpdate,
+  etag: string,
+): Promise<Versioned> {
   const { data, response } = await send(() =>
     client.PUT("/api/{userId}/tasks/{taskId}", {
       params: { ...taskPath(userId, taskId), header: { "If-Match": etag } },
@@ -141,7 +146,12 @@ export async function updateTask(userId: string, taskId: number, changes: TaskUp
 }
 
 /** Sets a task's completion (not a toggle: safe to repeat), if it is still at `etag`. */
-export async function setCompletion(userId: string, taskId: number, completed: boolean, etag: string): Promise<Versioned> {
+export async function setCompletion(
+  userId: string,
+  taskId: number,
+  completed: boolean,
+  etag: string,
+): Promise<Versioned> {
   const { data, response } = await send(() =>
     client.PATCH("/api/{userId}/tasks/{taskId}/complete", {
       params: { ...taskPath(userId, taskId), header: { "If-Match": etag } },
@@ -152,7 +162,12 @@ export async function setCompletion(userId: string, taskId: number, completed: b
 }
 
 /** Deletes a task, if it is still at `etag`. `keepalive` lets the request outlive the page. */
-export async function deleteTask(userId: string, taskId: number, etag: string, init: { keepalive?: boolean } = {}): Promise<void> {
+export async function deleteTask(
+  userId: string,
+  taskId: number,
+  etag: string,
+  init: { keepalive?: boolean } = {},
+): Promise<void> {
   await send(() =>
     client.DELETE("/api/{userId}/tasks/{taskId}", {
       params: { ...taskPath(userId, taskId), header: { "If-Match": etag } },

@@ -243,7 +243,13 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
 
   const showConflict = (key: string, change: Change, theirs: Versioned) => {
     // The list shows the server's version while the person decides.
-    const restore = (row: Row): Row => ({ ...row, task: theirs.task, saved: theirs.task, etag: theirs.etag, busy: false });
+    const restore = (row: Row): Row => ({
+      ...row,
+      task: theirs.task,
+      saved: theirs.task,
+      etag: theirs.etag,
+      busy: false,
+    });
     if (change.kind === "delete") restoreDeleted(key, restore);
     else updateRow(key, restore);
     setConflicts((conflicts) => [...conflicts.filter((c) => c.key !== key), { key, change, theirs }]);
@@ -274,7 +280,13 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
           : await setCompletion(userId, taskId, change.completed, etag);
       // A change queued after this one already shows, and stays shown until its own answer.
       const later = (queued.get(key) ?? 1) > 1;
-      updateRow(key, (r) => ({ ...r, saved: result.task, etag: result.etag, busy: later, task: later ? r.task : result.task }));
+      updateRow(key, (r) => ({
+        ...r,
+        saved: result.task,
+        etag: result.etag,
+        busy: later,
+        task: later ? r.task : result.task,
+      }));
       // Deleted meanwhile (its undo window open): the DELETE, or an undo, needs this version.
       const saved = { saved: result.task, etag: result.etag, task: result.task };
       setPending((list) => list.map((p) => (p.row.key === key ? { ...p, row: { ...p.row, ...saved } } : p)));
@@ -304,7 +316,8 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
 
   /** Queues a change to a task: it shows at once and is sent after the task's earlier writes. */
   const queue = (key: string, change: Change) => {
-    if (change.kind !== "delete") updateRow(key, (row) => ({ ...row, task: applyChange(row.task, change), busy: true }));
+    if (change.kind !== "delete")
+      updateRow(key, (row) => ({ ...row, task: applyChange(row.task, change), busy: true }));
     queued.set(key, (queued.get(key) ?? 0) + 1);
     const sent = (queues.get(key) ?? Promise.resolve()).then(() => {
       const row = findRow(key) ?? findPending(key)?.row;
@@ -352,7 +365,11 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
     // With no undo bar shown until now, nobody is on it (a bar removed under the pointer or focus says nothing).
     if (!state.pendingDeletes.some((pending) => !pending.sending)) state.holding = false;
     setPending((list) => [...list, { row, index, title: row.task.title, sending: false }]);
-    if (!state.holding) timers.set(key, setTimeout(() => commitDelete(key), UNDO_MILLISECONDS));
+    if (!state.holding)
+      timers.set(
+        key,
+        setTimeout(() => commitDelete(key), UNDO_MILLISECONDS),
+      );
     // Its ETag, read now while the undo window is open, lets the DELETE still go if the page is closed meanwhile.
     if (!row.etag) {
       getTask(state.userId, row.saved.id).then(
@@ -378,7 +395,11 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
     if (hold) return;
     for (const pending of state.pendingDeletes) {
       const { key } = pending.row;
-      if (!pending.sending) timers.set(key, setTimeout(() => commitDelete(key), UNDO_MILLISECONDS));
+      if (!pending.sending)
+        timers.set(
+          key,
+          setTimeout(() => commitDelete(key), UNDO_MILLISECONDS),
+        );
     }
   };
 
@@ -415,17 +436,41 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
       updateRow(key, (row) => ({ ...row, busy: true, create: { idempotencyKey, failed: false } }));
     } else {
       const now = new Date().toISOString();
-      const draft: Task = { id: 0, user_id: state.userId, title, description: null, completed: false, created_at: now, updated_at: now };
-      const index = matchesView(draft, state.view) ? insertionIndex(state.rows, draft, state.view, state.next !== null) : null;
+      const draft: Task = {
+        id: 0,
+        user_id: state.userId,
+        title,
+        description: null,
+        completed: false,
+        created_at: now,
+        updated_at: now,
+      };
+      const index = matchesView(draft, state.view)
+        ? insertionIndex(state.rows, draft, state.view, state.next !== null)
+        : null;
       if (index !== null) {
-        const row: Row = { key, task: draft, saved: null, etag: null, busy: true, create: { idempotencyKey, failed: false } };
+        const row: Row = {
+          key,
+          task: draft,
+          saved: null,
+          etag: null,
+          busy: true,
+          create: { idempotencyKey, failed: false },
+        };
         setRows((rows) => [...rows.slice(0, index), row, ...rows.slice(index)]);
       }
     }
     try {
       const created = await createTask(state.userId, { title }, idempotencyKey);
       if (!findRow(key)) notify("info", `Added “${created.task.title}”; it is not in this view.`);
-      updateRow(key, (row) => ({ ...row, task: created.task, saved: created.task, etag: created.etag, busy: false, create: undefined }));
+      updateRow(key, (row) => ({
+        ...row,
+        task: created.task,
+        saved: created.task,
+        etag: created.etag,
+        busy: false,
+        create: undefined,
+      }));
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         removeRow(key);

@@ -61,7 +61,10 @@ export const SORT_CHOICES: readonly { sort: Sort; order: Order; label: string }[
 ];
 
 /** Whether a task belongs in a view's list, for placing a task the page just created. */
-export function matchesView(task: { title: string; description: string | null; completed: boolean }, view: View): boolean {
+export function matchesView(
+  task: { title: string; description: string | null; completed: boolean },
+  view: View,
+): boolean {
   if (view.status === "pending" && task.completed) return false;
   if (view.status === "completed" && !task.completed) return false;
   if (!view.q) return true;

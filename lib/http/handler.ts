@@ -66,7 +66,10 @@ function wrap<Params extends RouteParams>(
     } catch (error) {
       const apiError = toApiError(error);
       // A server-side failure that came from below (a bug, the database) is logged with what was thrown.
-      failure = { code: apiError.code, err: apiError.status >= 500 && !(error instanceof ApiError) ? error : undefined };
+      failure = {
+        code: apiError.code,
+        err: apiError.status >= 500 && !(error instanceof ApiError) ? error : undefined,
+      };
       if (error instanceof ClientAbortError) failure.clientAborted = true;
       response = errorResponse(apiError);
     }

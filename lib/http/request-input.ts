@@ -98,7 +98,8 @@ export function readQuery<Schema extends z.ZodObject>(request: Request, schema: 
   const repeated = [...new Set(parameters.keys())].filter(
     (name) => Object.hasOwn(schema.shape, name) && parameters.getAll(name).length > 1,
   );
-  if (repeated.length > 0) throw validationError(repeated.map((path) => ({ path, message: "must be given at most once" })));
+  if (repeated.length > 0)
+    throw validationError(repeated.map((path) => ({ path, message: "must be given at most once" })));
   const parsed = schema.safeParse(Object.fromEntries(parameters));
   if (!parsed.success) throw fromZodError(parsed.error, "query");
   return parsed.data;

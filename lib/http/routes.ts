@@ -14,7 +14,9 @@ export interface ApiRoute {
 }
 
 function apiRoute(route: string, ...served: RouteHandlerMethod[]): ApiRoute {
-  const allowed = served.includes("GET") ? ["GET" as const, "HEAD" as const, ...served.filter((m) => m !== "GET")] : served;
+  const allowed = served.includes("GET")
+    ? ["GET" as const, "HEAD" as const, ...served.filter((m) => m !== "GET")]
+    : served;
   const pattern = route.replace(/\[\.\.\.[^\]]+\]/g, "[^/].*").replace(/\[[^\]]+\]/g, "[^/]+");
   return { route, allowed, pattern: new RegExp(`^${pattern}$`) };
 }

@@ -44,7 +44,11 @@ const isDotSegment = (segment: string) => /^(\.|%2e){1,2}$/i.test(segment);
  * The path as Next.js would redirect to it, were the guard not in front: backslashes as slashes, no empty segment, no
  * trailing slash.
  */
-const canonicalPath = (pathname: string) => pathname.replace(/\\/g, "/").replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1");
+const canonicalPath = (pathname: string) =>
+  pathname
+    .replace(/\\/g, "/")
+    .replace(/\/{2,}/g, "/")
+    .replace(/(.)\/$/, "$1");
 
 /** The origin-form of an absolute-form request target (RFC 9112 §3.2.2): `http://host/api/x?y` is `/api/x?y`. */
 export function originForm(target: string): string {
@@ -161,7 +165,11 @@ export function guardHttpServers(): void {
   subscribe("net.server.socket", (message) => {
     const server = (message as { socket: Socket & { server?: unknown } }).socket.server;
     // Only HTTP servers: they have a request listener (Next.js's) to stand in front of.
-    if (server && typeof (server as Server).listeners === "function" && (server as Server).listenerCount("request") > 0) {
+    if (
+      server &&
+      typeof (server as Server).listeners === "function" &&
+      (server as Server).listenerCount("request") > 0
+    ) {
       guard(server as Server);
     }
   });

@@ -190,7 +190,10 @@ const paths: ZodOpenApiObject["paths"] = {
         requestParams: { path: UserPath, header: z.object({ "Idempotency-Key": IdempotencyKey }) },
         requestBody: { required: true, content: json(TaskCreate) },
         responses: {
-          201: singleTask("The task as stored; or, for a repeat with the same `Idempotency-Key`, as first answered.", "Location"),
+          201: singleTask(
+            "The task as stored; or, for a repeat with the same `Idempotency-Key`, as first answered.",
+            "Location",
+          ),
         },
       },
       413,

@@ -114,11 +114,9 @@ export const TaskUpdate = z
 export type TaskUpdate = z.infer<typeof TaskUpdate>;
 
 /** PATCH /complete: `{}` (or no body) toggles, `{"completed": bool}` sets. */
-export const TaskCompletion = z
-  .strictObject({ completed: completed.optional() }, jsonObject)
-  .meta({
-    description: '`{}` or no body toggles `completed`; `{"completed": true|false}` sets it, so a retry is harmless.',
-  });
+export const TaskCompletion = z.strictObject({ completed: completed.optional() }, jsonObject).meta({
+  description: '`{}` or no body toggles `completed`; `{"completed": true|false}` sets it, so a retry is harmless.',
+});
 export type TaskCompletion = z.infer<typeof TaskCompletion>;
 
 export const TaskStatus = z
@@ -143,8 +141,7 @@ const search = storableString()
   .meta({
     maxLength: SEARCH_MAX_LENGTH,
     pattern: NO_NUL_PATTERN,
-    description:
-      "Case-insensitive substring of the title or the description; `%` and `_` match themselves. No U+0000.",
+    description: "Case-insensitive substring of the title or the description; `%` and `_` match themselves. No U+0000.",
   });
 
 const cursor = z
@@ -201,8 +198,8 @@ export const IdempotencyKey = z
     param: {
       description:
         `Makes the create safe to retry: a repeat by the same user with the same key and the same body, within ` +
-      `${IDEMPOTENCY_KEY_HOURS} hours, creates nothing and answers what the first one did (201, the same task, ` +
-      "`Location` and `ETag`), even when repeats race. The same key with another body is a 422. A UUID made by the " +
-      "client is a good key; keys are per user.",
+        `${IDEMPOTENCY_KEY_HOURS} hours, creates nothing and answers what the first one did (201, the same task, ` +
+        "`Location` and `ETag`), even when repeats race. The same key with another body is a 422. A UUID made by the " +
+        "client is a good key; keys are per user.",
     },
   });

@@ -51,7 +51,13 @@ function positionOf(task: Task, sort: TaskListQuery["sort"]): CursorPosition {
 /** The list statement's shape and placeholder values for a query: what listTasks runs (and the EXPLAIN test plans). */
 export function listStatementInput(ownerId: string, query: TaskListQuery) {
   const after = query.cursor ? decodeCursor(query.cursor, query) : undefined;
-  const shape: ListShape = { sort: query.sort, order: query.order, status: query.status, search: !!query.q, after: !!after };
+  const shape: ListShape = {
+    sort: query.sort,
+    order: query.order,
+    status: query.status,
+    search: !!query.q,
+    after: !!after,
+  };
   const values = {
     ownerId,
     rows: query.limit + 1,
@@ -69,7 +75,9 @@ export function listStatementInput(ownerId: string, query: TaskListQuery) {
  */
 export async function listTasks(ownerId: string, query: TaskListQuery): Promise<TaskPage> {
   const { shape, values } = listStatementInput(ownerId, query);
-  const rows: Task[] = await statementsFor(await getDatabase()).list(shape).execute(values);
+  const rows: Task[] = await statementsFor(await getDatabase())
+    .list(shape)
+    .execute(values);
   if (rows.length <= query.limit) return { tasks: rows };
   const page = rows.slice(0, query.limit);
   return { tasks: page, nextCursor: encodeCursor(positionOf(page[page.length - 1]!, query.sort), query) };
@@ -190,7 +198,11 @@ export function setTaskCompletion(
  * Deletes the owner's task in one statement: false when the owner has no such task; throws TaskVersionMismatchError
  * when `expectedVersions` is a list without the task's current version (nothing deleted).
  */
-export async function deleteTask(ownerId: string, taskId: number, expectedVersions?: ExpectedVersions): Promise<boolean> {
+export async function deleteTask(
+  ownerId: string,
+  taskId: number,
+  expectedVersions?: ExpectedVersions,
+): Promise<boolean> {
   const [row] = await statementsFor(await getDatabase()).delete.execute({
     ownerId,
     taskId,

@@ -15,7 +15,8 @@ const p = sql.placeholder;
  * A timestamp in the API's form, formatted by the database itself: "2026-11-24T04:00:00.000Z" whatever the session's
  * DateStyle, TimeZone or IntervalStyle (the contract), and with no Date object built per row.
  */
-const isoUtc = (column: SQLWrapper) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const isoUtc = (column: SQLWrapper) =>
+  sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** A task as every statement returns it: the API's fields, timestamps as ISO text. */
 const TASK_COLUMNS = {
@@ -95,12 +96,9 @@ function buildStatements(db: Database) {
       .where(and(isTarget, atExpectedVersion))
       .returning(TASK_COLUMNS),
   );
-  const deleted = db.$with("deleted").as(
-    db
-      .delete(tasks)
-      .where(and(isTarget, atExpectedVersion))
-      .returning({ id: tasks.id }),
-  );
+  const deleted = db
+    .$with("deleted")
+    .as(db.delete(tasks).where(and(isTarget, atExpectedVersion)).returning({ id: tasks.id }));
 
   return {
     list(shape: ListShape) {
@@ -114,9 +112,19 @@ function buildStatements(db: Database) {
 
     create: createStatement(db),
 
-    write: db.with(target, written).select().from(target).leftJoin(written, sql`true`).prepare("write_task"),
+    write: db
+      .with(target, written)
+      .select()
+      .from(target)
+      .leftJoin(written, sql`true`)
+      .prepare("write_task"),
 
-    delete: db.with(target, deleted).select().from(target).leftJoin(deleted, sql`true`).prepare("delete_task"),
+    delete: db
+      .with(target, deleted)
+      .select()
+      .from(target)
+      .leftJoin(deleted, sql`true`)
+      .prepare("delete_task"),
   };
 }
 
@@ -139,12 +147,20 @@ function createStatement(db: Database) {
     db
       .select({ request_hash: idempotencyKeys.request_hash, response: idempotencyKeys.response })
       .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.user_id, p("ownerId")), eq(idempotencyKeys.key, p("key")), sql`${idempotencyKeys.created_at} > ${freshFor}`)),
+      .where(
+        and(
+          eq(idempotencyKeys.user_id, p("ownerId")),
+          eq(idempotencyKeys.key, p("key")),
+          sql`${idempotencyKeys.created_at} > ${freshFor}`,
+        ),
+      ),
   );
   const forgotten = db.$with("forgotten").as(
     db
       .delete(idempotencyKeys)
-      .where(and(keyGiven, eq(idempotencyKeys.user_id, p("ownerId")), sql`${idempotencyKeys.created_at} <= ${freshFor}`))
+      .where(
+        and(keyGiven, eq(idempotencyKeys.user_id, p("ownerId")), sql`${idempotencyKeys.created_at} <= ${freshFor}`),
+      )
       .returning({ key: idempotencyKeys.key }),
   );
   // Raw, because drizzle's insert-from-select wants every column of the table: this one lets the identity and the

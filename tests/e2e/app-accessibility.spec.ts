@@ -36,12 +36,19 @@ test.beforeAll(async ({ browser }) => {
 
 async function expectNoViolations(page: Page, state: string) {
   const { violations } = await new AxeBuilder({ page }).withTags(WCAG_21_AA).analyze();
-  const summary = violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  const summary = violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
   expect(summary, `axe found WCAG 2.1 A/AA violations in the ${state} state`).toEqual([]);
 }
 
 /** axe, then a screenshot at each width, in the page's current color scheme. */
-async function checkState(page: Page, state: string, testInfo: Parameters<Parameters<typeof test>[2]>[1], scheme: string) {
+async function checkState(
+  page: Page,
+  state: string,
+  testInfo: Parameters<Parameters<typeof test>[2]>[1],
+  scheme: string,
+) {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
     await expectNoViolations(page, `${state} (${scheme}, ${width} px)`);
@@ -84,7 +91,11 @@ for (const scheme of ["light", "dark"] as const) {
 
     // A conflict: the task changes behind this tab's back (through the API, as another device would).
     const task = (await (await page.request.get(`/api/${userId}/tasks?q=plumber`)).json())[0];
-    expect((await page.request.put(`/api/${userId}/tasks/${task.id}`, { data: { title: "Call the plumber today" } })).status()).toBe(200);
+    expect(
+      (
+        await page.request.put(`/api/${userId}/tasks/${task.id}`, { data: { title: "Call the plumber today" } })
+      ).status(),
+    ).toBe(200);
     // (A click, not check(): the box is unticked again, rightly, as soon as the API refuses the stale write.)
     await checkboxOf(page, "Call the plumber").click();
     await expect(page.getByRole("dialog")).toBeVisible();
@@ -133,7 +144,11 @@ test("works with the keyboard alone: visible focus, labelled controls, focus kep
 
   // Tab on through the add button, filters, search and sort to the first task's checkbox: Space toggles it.
   const first = checkboxOf(page, "Second by keyboard");
-  for (let presses = 0; presses < 10 && !(await first.evaluate((element) => element === document.activeElement)); presses++) {
+  for (
+    let presses = 0;
+    presses < 10 && !(await first.evaluate((element) => element === document.activeElement));
+    presses++
+  ) {
     await page.keyboard.press("Tab");
   }
   await expectVisibleFocus(first);
@@ -157,7 +172,11 @@ test("works with the keyboard alone: visible focus, labelled controls, focus kep
   await expectVisibleFocus(checkboxOf(page, "First by keyboard"));
   await expect(page.getByRole("status").filter({ hasText: "Deleted “Second, renamed by keyboard”" })).toBeVisible();
   const undo = page.getByRole("button", { name: "Undo" });
-  for (let presses = 0; presses < 6 && !(await undo.evaluate((element) => element === document.activeElement)); presses++) {
+  for (
+    let presses = 0;
+    presses < 6 && !(await undo.evaluate((element) => element === document.activeElement));
+    presses++
+  ) {
     await page.keyboard.press("Tab");
   }
   await expectVisibleFocus(undo);

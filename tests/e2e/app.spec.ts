@@ -285,7 +285,9 @@ test("a deleted task is deleted for good when its undo window closes, or when th
 
   // Deleted, then the tab goes elsewhere at once: the DELETE still leaves, with keepalive.
   // (The page reads the task's ETag during the window: a DELETE without If-Match is never sent.)
-  const versionRead = page.waitForResponse((response) => response.request().method() === "GET" && /\/tasks\/\d+$/.test(response.url()));
+  const versionRead = page.waitForResponse(
+    (response) => response.request().method() === "GET" && /\/tasks\/\d+$/.test(response.url()),
+  );
   await rowOf(page, "Left behind").getByRole("button", { name: "Delete" }).click();
   await expect(page.getByRole("button", { name: "Undo" })).toBeVisible();
   expect((await versionRead).status()).toBe(200);
@@ -298,7 +300,11 @@ test("a deleted task is deleted for good when its undo window closes, or when th
   await context.close();
 });
 
-test("signing out returns to the sign-in form, and the session is gone", async ({ browser, baseURL, checkContract }) => {
+test("signing out returns to the sign-in form, and the session is gone", async ({
+  browser,
+  baseURL,
+  checkContract,
+}) => {
   test.setTimeout(60_000);
   const { context, page, watched } = await newPerson(browser, baseURL!, checkContract);
   const userId = newUserId("leaver");
@@ -318,7 +324,11 @@ test("signing out returns to the sign-in form, and the session is gone", async (
   await context.close();
 });
 
-test("an expired session goes back to sign-in and keeps what was being typed", async ({ browser, baseURL, checkContract }) => {
+test("an expired session goes back to sign-in and keeps what was being typed", async ({
+  browser,
+  baseURL,
+  checkContract,
+}) => {
   test.setTimeout(90_000);
   const { context, page, watched } = await newPerson(browser, baseURL!, checkContract);
   const userId = newUserId("sleepy");

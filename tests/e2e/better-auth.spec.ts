@@ -33,7 +33,9 @@ async function jwtFor(session: APIRequestContext): Promise<string> {
 async function signUp(label: string): Promise<BetterAuthUser> {
   const session = await client();
   const email = `${label}-${randomUUID()}@example.com`;
-  const signedUp = await session.post(`${betterAuth}/api/auth/sign-up/email`, { data: { email, password: PASSWORD, name: label } });
+  const signedUp = await session.post(`${betterAuth}/api/auth/sign-up/email`, {
+    data: { email, password: PASSWORD, name: label },
+  });
   expect(signedUp.status(), await signedUp.text()).toBe(200);
   const { user } = await signedUp.json();
   const token = await jwtFor(session);
@@ -54,22 +56,31 @@ test.describe("tokens issued by Better Auth's JWT plugin", () => {
 
   test("make their user a session user of the API: create, list, complete, delete", async ({ request }) => {
     const user = await signUp("ann");
-    const created = await request.post(`${api}${tasksUrl(user.id)}`, { headers: bearer(user.token), data: { title: "from Better Auth" } });
+    const created = await request.post(`${api}${tasksUrl(user.id)}`, {
+      headers: bearer(user.token),
+      data: { title: "from Better Auth" },
+    });
     expect(created.status(), await created.text()).toBe(201);
     const task = await created.json();
     expect(task).toMatchObject({ user_id: user.id, title: "from Better Auth" });
 
     const listed = await request.get(`${api}${tasksUrl(user.id)}`, { headers: bearer(user.token) });
     expect(await listed.json()).toEqual([task]);
-    const completed = await request.patch(`${api}${tasksUrl(user.id)}/${task.id}/complete`, { headers: bearer(user.token) });
+    const completed = await request.patch(`${api}${tasksUrl(user.id)}/${task.id}/complete`, {
+      headers: bearer(user.token),
+    });
     expect((await completed.json()).completed).toBe(true);
-    expect((await request.delete(`${api}${tasksUrl(user.id)}/${task.id}`, { headers: bearer(user.token) })).status()).toBe(204);
+    expect(
+      (await request.delete(`${api}${tasksUrl(user.id)}/${task.id}`, { headers: bearer(user.token) })).status(),
+    ).toBe(204);
   });
 
   test("keep working for a user who signs in again", async ({ request }) => {
     const user = await signUp("ben");
     const session = await client();
-    const signedIn = await session.post(`${betterAuth}/api/auth/sign-in/email`, { data: { email: user.email, password: PASSWORD } });
+    const signedIn = await session.post(`${betterAuth}/api/auth/sign-in/email`, {
+      data: { email: user.email, password: PASSWORD },
+    });
     expect(signedIn.status()).toBe(200);
     const token = await jwtFor(session);
     await session.dispose();
@@ -96,7 +107,11 @@ test.describe("tokens issued by Better Auth's JWT plugin", () => {
     const [header, , signature] = bob.token.split(".");
     const [, annPayload] = ann.token.split(".");
     const forged = `${header}.${annPayload}.${signature}`;
-    await expectError(await request.get(`${api}${tasksUrl(ann.id)}`, { headers: bearer(forged) }), 401, "unauthenticated");
+    await expectError(
+      await request.get(`${api}${tasksUrl(ann.id)}`, { headers: bearer(forged) }),
+      401,
+      "unauthenticated",
+    );
   });
 });
 
@@ -104,7 +119,11 @@ test.describe("an API that trusts Better Auth alone", () => {
   test("refuses HS256 tokens: it has no AUTH_SECRET", async ({ request }) => {
     const userId = `hs256-${randomUUID()}`;
     const token = await signSessionToken({ id: userId }, { secret: process.env.AUTH_SECRET });
-    await expectError(await request.get(`${api}${tasksUrl(userId)}`, { headers: bearer(token) }), 401, "unauthenticated");
+    await expectError(
+      await request.get(`${api}${tasksUrl(userId)}`, { headers: bearer(token) }),
+      401,
+      "unauthenticated",
+    );
   });
 
   test("has no next-auth endpoints: they would need AUTH_SECRET to sign sessions", async ({ request }) => {

@@ -127,7 +127,10 @@ test.describe("npm run db:migrate pointed at a database it cannot use", () => {
     test(`prints the cause in one line, with the target and without its password, and exits 1: ${what}`, async () => {
       test.setTimeout(60_000);
       const url = urlOf();
-      const { code, stdout, stderr } = await runScript("db:migrate", [], { DATABASE_URL: url, DATABASE_URL_UNPOOLED: "" });
+      const { code, stdout, stderr } = await runScript("db:migrate", [], {
+        DATABASE_URL: url,
+        DATABASE_URL_UNPOOLED: "",
+      });
       expect(code).toBe(1);
       expect(stdout).toBe("");
       const lines = stderr.trim().split("\n");
@@ -154,7 +157,14 @@ test.describe("configuration in .env", () => {
   }
   // Set here, these would win over .env: the scripts below must find them in .env alone.
   // __NEXT_PROCESSED_ENV: set where .env files were loaded already; a child seeing it would skip them.
-  const unset = { AUTH_SECRET: "", DATABASE_URL: "", DATABASE_URL_UNPOOLED: "", PGLITE_DATA_DIR: "", NODE_ENV: "", __NEXT_PROCESSED_ENV: "" };
+  const unset = {
+    AUTH_SECRET: "",
+    DATABASE_URL: "",
+    DATABASE_URL_UNPOOLED: "",
+    PGLITE_DATA_DIR: "",
+    NODE_ENV: "",
+    __NEXT_PROCESSED_ENV: "",
+  };
   function environmentWithoutUnset(): Record<string, string> {
     const copy: Record<string, string | undefined> = { ...process.env };
     for (const name of Object.keys(unset)) delete copy[name];
@@ -182,7 +192,9 @@ test.describe("configuration in .env", () => {
 
       const token = await run("token", ["erin"]);
       expect(token.code).toBe(0);
-      const { payload } = await jwtVerify(token.stdout.trim(), new TextEncoder().encode(secret), { algorithms: ["HS256"] });
+      const { payload } = await jwtVerify(token.stdout.trim(), new TextEncoder().encode(secret), {
+        algorithms: ["HS256"],
+      });
       expect(payload.sub).toBe("erin");
     } finally {
       await database.drop();

@@ -27,17 +27,15 @@ test("lists the task operations and sends a request with a pasted token, loading
   const checks: Array<Promise<void>> = [];
   page.on("response", (response) => {
     checks.push(
-      response
-        .body()
-        .then((body) =>
-          checkContract({
-            method: response.request().method(),
-            url: response.url(),
-            status: response.status(),
-            headers: response.headers(),
-            body,
-          }),
-        ),
+      response.body().then((body) =>
+        checkContract({
+          method: response.request().method(),
+          url: response.url(),
+          status: response.status(),
+          headers: response.headers(),
+          body,
+        }),
+      ),
     );
   });
 

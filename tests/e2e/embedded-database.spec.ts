@@ -17,7 +17,11 @@ let dataRoot: string;
 test.beforeAll(() => void (dataRoot = newTestDirectory("pglite-embedded")));
 test.afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
 
-const serverEnv = (dataDir: string) => ({ AUTH_SECRET: process.env.AUTH_SECRET!, DATABASE_URL: "", PGLITE_DATA_DIR: dataDir });
+const serverEnv = (dataDir: string) => ({
+  AUTH_SECRET: process.env.AUTH_SECRET!,
+  DATABASE_URL: "",
+  PGLITE_DATA_DIR: dataDir,
+});
 
 /** A server on `dataDir` that has answered its health check with 200 (its database is open). */
 async function startServing(dataDir: string): Promise<NextServer> {
@@ -56,7 +60,10 @@ async function createTask(checkContract: CheckContract, server: NextServer, sess
 }
 
 /** Every task of the user, following the Link header to the end. */
-async function allTasks(server: NextServer, session: Session): Promise<{ id: number; title: string; completed: boolean }[]> {
+async function allTasks(
+  server: NextServer,
+  session: Session,
+): Promise<{ id: number; title: string; completed: boolean }[]> {
   const tasks = [];
   let next: string | undefined = `/api/${session.userId}/tasks?limit=100&sort=created_at&order=asc`;
   while (next) {
@@ -69,10 +76,16 @@ async function allTasks(server: NextServer, session: Session): Promise<{ id: num
 }
 
 /** Runs an npm script to its end: exit code and everything it printed. */
-function runScript(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }> {
+function runScript(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string; ms: number }> {
   const startedAt = performance.now();
   return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "--silent", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "--silent", script], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
@@ -115,8 +128,14 @@ test.describe("a second process on a served data directory", () => {
     expect(snapshot(dataRoot)).toEqual(before);
 
     expect((await createTask(checkContract, server, alice, "after the migration")).status).toBe(201);
-    expect((await allTasks(server, alice)).map((task) => task.title)).toEqual(["before the migration", "after the migration"]);
-    expect((await checked(checkContract, "GET", `${server.url}/api/health`)).body).toEqual({ status: "ok", database: "ok" });
+    expect((await allTasks(server, alice)).map((task) => task.title)).toEqual([
+      "before the migration",
+      "after the migration",
+    ]);
+    expect((await checked(checkContract, "GET", `${server.url}/api/health`)).body).toEqual({
+      status: "ok",
+      database: "ok",
+    });
   });
 
   test("a second `next start` on the directory stops at once with the reason; the first serves on", async ({
@@ -152,7 +171,8 @@ test("a server killed with SIGKILL in the middle of writes, again and again, los
     const server = await startServing(dataDir);
     // Everything acknowledged before this start is still there, exactly as acknowledged.
     const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
-    for (const [id, expected] of acknowledged) expect(stored.get(id), `task ${id} after ${crash - 1} crashes`).toMatchObject(expected);
+    for (const [id, expected] of acknowledged)
+      expect(stored.get(id), `task ${id} after ${crash - 1} crashes`).toMatchObject(expected);
 
     // Four writers (creates, and completions of what they created) until the kill, which lands while they are writing.
     let killed = false;

@@ -151,7 +151,11 @@ export function expectCommonHeaders(response: APIResponse): void {
 }
 
 /** An error in the contract's format, with nothing of the server's internals in it. */
-export async function expectError(response: APIResponse, status: number, code: string): Promise<Record<string, unknown>> {
+export async function expectError(
+  response: APIResponse,
+  status: number,
+  code: string,
+): Promise<Record<string, unknown>> {
   expect(response.status()).toBe(status);
   expect(response.headers()["content-type"]).toContain("application/json");
   expectCommonHeaders(response);

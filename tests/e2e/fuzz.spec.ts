@@ -24,17 +24,36 @@ const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)
 /** Each operation some dozens of times: 300 took 8 to 25 s on this 2-core machine under other builds (timeout 180 s). */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
-const WHITESPACE = ["\t", "\n", "\u000b", "\f", "\r", " ", "\u00a0", "\u1680", "\u2003", "\u2028", "\u2029", "\u3000", "\ufeff"];
+const WHITESPACE = [
+  "\t",
+  "\n",
+  "\u000b",
+  "\f",
+  "\r",
+  " ",
+  "\u00a0",
+  "\u1680",
+  "\u2003",
+  "\u2028",
+  "\u2029",
+  "\u3000",
+  "\ufeff",
+];
 const METHODS = http.METHODS.filter((method) => method !== "CONNECT");
 
 // ---- What to send: plain data, so that fast-check can print and shrink it ----
 
-type TaskRef = { kind: "own"; index: number } | { kind: "other's" } | { kind: "missing"; id: number } | { kind: "text"; text: string };
+type TaskRef =
+  | { kind: "own"; index: number }
+  | { kind: "other's" }
+  | { kind: "missing"; id: number }
+  | { kind: "text"; text: string };
 type IfMatch =
   | { kind: "current" | "weak current" | "stale and current" | "current, empty elements" | "*" }
   | { kind: "text"; text: string };
 type Auth = "owner" | "none" | "other user" | "expired" | "lower-case scheme" | "alg none" | "garbage";
-type PathMutation = "none" | "malformed escape" | "dot segment" | "double slash" | "backslash" | "trailing slash" | "unknown tail";
+type PathMutation =
+  "none" | "malformed escape" | "dot segment" | "double slash" | "backslash" | "trailing slash" | "unknown tail";
 
 interface Spec {
   operation: number;
@@ -70,7 +89,10 @@ function valueFor(schema: OpenAPIV3_1.SchemaObject): fc.Arbitrary<unknown> {
   switch (schema.type) {
     case "object": {
       const properties = Object.fromEntries(
-        Object.entries(schema.properties ?? {}).map(([name, field]) => [name, valueFor(field as OpenAPIV3_1.SchemaObject)]),
+        Object.entries(schema.properties ?? {}).map(([name, field]) => [
+          name,
+          valueFor(field as OpenAPIV3_1.SchemaObject),
+        ]),
       );
       return fc.record(properties, { requiredKeys: schema.required ?? [] });
     }
@@ -96,22 +118,27 @@ const nested = (depth: number): unknown => {
 
 /** A body: from the operation's schema, then perhaps broken. */
 function bodyFor(operation: Operation): fc.Arbitrary<Spec["body"]> {
-  const schema = (operation.operation.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content["application/json"]
-    ?.schema as OpenAPIV3_1.SchemaObject | undefined;
+  const schema = (operation.operation.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content[
+    "application/json"
+  ]?.schema as OpenAPIV3_1.SchemaObject | undefined;
   const valid = schema ? valueFor(schema) : fc.constant({});
   const broken = fc.oneof(
     fc.tuple(valid, fc.string(), fc.jsonValue()).map(([value, key, field]) => ({ ...(value as object), [key]: field })),
-    fc.tuple(valid, fc.constantFrom("title", "description", "completed"), fc.jsonValue()).map(([value, key, field]) => ({
-      ...(value as object),
-      [key]: field,
-    })),
+    fc
+      .tuple(valid, fc.constantFrom("title", "description", "completed"), fc.jsonValue())
+      .map(([value, key, field]) => ({
+        ...(value as object),
+        [key]: field,
+      })),
     fc.tuple(valid, fc.constantFrom("title", "description"), codePointString(300)).map(([value, key, field]) => ({
       ...(value as object),
       [key]: field,
     })),
-    fc.tuple(fc.constantFrom("title", "completed", "__proto__"), fc.integer({ min: 1, max: 4000 })).map(([key, depth]) => ({
-      [key]: nested(depth),
-    })),
+    fc
+      .tuple(fc.constantFrom("title", "completed", "__proto__"), fc.integer({ min: 1, max: 4000 }))
+      .map(([key, depth]) => ({
+        [key]: nested(depth),
+      })),
     fc.jsonValue({ maxDepth: 4 }),
   );
   return fc.oneof(
@@ -120,24 +147,32 @@ function bodyFor(operation: Operation): fc.Arbitrary<Spec["body"]> {
     { weight: 4, arbitrary: broken.map((json) => ({ json })) },
     {
       weight: 1,
-      arbitrary: fc.oneof(
-        fc.constantFrom(
-          [0x7b], // {
-          [0xff, 0xfe, 0x7b, 0x7d], // not UTF-8
-          [0xef, 0xbb, 0xbf, 0x7b, 0x7d], // a byte order mark, then {}
-          [...Buffer.from('{"title":"a"} trailing')],
-          [...Buffer.from('{"title":"a","title":"   "}')],
-          [...Buffer.from('{"title":"\\ud83d"}')],
-        ),
-        fc.uint8Array({ maxLength: 64 }).map((bytes) => [...bytes]),
-      ).map((bytes) => ({ bytes })),
+      arbitrary: fc
+        .oneof(
+          fc.constantFrom(
+            [0x7b], // {
+            [0xff, 0xfe, 0x7b, 0x7d], // not UTF-8
+            [0xef, 0xbb, 0xbf, 0x7b, 0x7d], // a byte order mark, then {}
+            [...Buffer.from('{"title":"a"} trailing')],
+            [...Buffer.from('{"title":"a","title":"   "}')],
+            [...Buffer.from('{"title":"\\ud83d"}')],
+          ),
+          fc.uint8Array({ maxLength: 64 }).map((bytes) => [...bytes]),
+        )
+        .map((bytes) => ({ bytes })),
     },
     { weight: 1, arbitrary: fc.constantFrom(65_536, 65_537, 200_000).map((huge) => ({ huge })) },
   );
 }
 
 const latin1Text = (maxLength: number) =>
-  fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c < 0x7f || c > 0x9f).map((c) => String.fromCharCode(c)), maxLength });
+  fc.string({
+    unit: fc
+      .integer({ min: 0x20, max: 0xff })
+      .filter((c) => c < 0x7f || c > 0x9f)
+      .map((c) => String.fromCharCode(c)),
+    maxLength,
+  });
 
 function specFor(operations: Operation[]): fc.Arbitrary<Spec> {
   return fc.integer({ min: 0, max: operations.length - 1 }).chain((index) => {
@@ -147,7 +182,19 @@ function specFor(operations: Operation[]): fc.Arbitrary<Spec> {
       .filter((parameter) => parameter.in === "query")
       .map((parameter) => parameter.name);
     const queryValue = fc.oneof(
-      fc.constantFrom("all", "pending", "completed", "created_at", "updated_at", "title", "asc", "desc", "1", "100", "7"),
+      fc.constantFrom(
+        "all",
+        "pending",
+        "completed",
+        "created_at",
+        "updated_at",
+        "title",
+        "asc",
+        "desc",
+        "1",
+        "100",
+        "7",
+      ),
       fc.constantFrom("", "0", "101", "01", "-1", "1.5", "1e2", " 5", "ALL", "\u0000", "x".repeat(201), "%", "+"),
       codePointString(40, false),
     );
@@ -166,18 +213,43 @@ function specFor(operations: Operation[]): fc.Arbitrary<Spec> {
         task: fc.oneof(
           { weight: 6, arbitrary: fc.nat(50).map((i) => ({ kind: "own" as const, index: i })) },
           { weight: 1, arbitrary: fc.constant({ kind: "other's" as const }) },
-          { weight: 1, arbitrary: fc.integer({ min: 1_000_000_000, max: 2_147_483_647 }).map((id) => ({ kind: "missing" as const, id })) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .integer({ min: 1_000_000_000, max: 2_147_483_647 })
+              .map((id) => ({ kind: "missing" as const, id })),
+          },
           {
             weight: 2,
             arbitrary: fc
               .oneof(
-                fc.constantFrom("0", "-1", "1.5", "abc", "99999999999", "2147483648", "01", "+1", "1e3", " 1", "%31", "0x1"),
+                fc.constantFrom(
+                  "0",
+                  "-1",
+                  "1.5",
+                  "abc",
+                  "99999999999",
+                  "2147483648",
+                  "01",
+                  "+1",
+                  "1e3",
+                  " 1",
+                  "%31",
+                  "0x1",
+                ),
                 fc.string({ minLength: 1, maxLength: 12 }),
               )
               .map((text) => ({ kind: "text" as const, text })),
           },
         ),
-        file: fc.constantFrom("swagger-ui.css", "swagger-ui-bundle.js", "reference.js", "nothing.js", "..%2f.env", "%2e%2e"),
+        file: fc.constantFrom(
+          "swagger-ui.css",
+          "swagger-ui-bundle.js",
+          "reference.js",
+          "nothing.js",
+          "..%2f.env",
+          "%2e%2e",
+        ),
         pathMutation: fc.oneof(
           { weight: 14, arbitrary: fc.constant("none" as const) },
           {
@@ -195,7 +267,10 @@ function specFor(operations: Operation[]): fc.Arbitrary<Spec> {
         query: fc.array(
           fc.tuple(
             listQuery.length > 0 && operation.method === "GET"
-              ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...listQuery) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) })
+              ? fc.oneof(
+                  { weight: 4, arbitrary: fc.constantFrom(...listQuery) },
+                  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+                )
               : fc.string({ maxLength: 8 }),
             queryValue,
           ),
@@ -205,7 +280,14 @@ function specFor(operations: Operation[]): fc.Arbitrary<Spec> {
           { weight: 10, arbitrary: fc.constant("owner" as const) },
           {
             weight: 2,
-            arbitrary: fc.constantFrom<Auth>("none", "other user", "expired", "lower-case scheme", "alg none", "garbage"),
+            arbitrary: fc.constantFrom<Auth>(
+              "none",
+              "other user",
+              "expired",
+              "lower-case scheme",
+              "alg none",
+              "garbage",
+            ),
           },
         ),
         ifMatch: writes
@@ -220,7 +302,18 @@ function specFor(operations: Operation[]): fc.Arbitrary<Spec> {
                 ),
                 fc
                   .oneof(
-                    fc.constantFrom('"0"', '"2htner8qo0"', '"zzzzzzzzzzzzzzzzzzzz"', "W/", '"', '""', "* ", "abc", ",", `"${"z".repeat(500)}"`),
+                    fc.constantFrom(
+                      '"0"',
+                      '"2htner8qo0"',
+                      '"zzzzzzzzzzzzzzzzzzzz"',
+                      "W/",
+                      '"',
+                      '""',
+                      "* ",
+                      "abc",
+                      ",",
+                      `"${"z".repeat(500)}"`,
+                    ),
                     latin1Text(30),
                   )
                   .map((text) => ({ kind: "text" as const, text })),
@@ -233,13 +326,20 @@ function specFor(operations: Operation[]): fc.Arbitrary<Spec> {
             ? fc.option(
                 fc.oneof(
                   fc.constantFrom("key-1", "key-2", "key-3"),
-                  fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 255 }),
+                  fc.string({
+                    unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+                    minLength: 1,
+                    maxLength: 255,
+                  }),
                   fc.constantFrom("", "a b", "x".repeat(256), "caf\u00e9"),
                 ),
                 { nil: undefined, freq: 2 },
               )
             : fc.constant(undefined),
-        requestId: fc.option(fc.oneof(fc.constantFrom("fuzz-1", "a.b:c_d-e"), latin1Text(140)), { nil: undefined, freq: 3 }),
+        requestId: fc.option(fc.oneof(fc.constantFrom("fuzz-1", "a.b:c_d-e"), latin1Text(140)), {
+          nil: undefined,
+          freq: 3,
+        }),
         contentType: fc.oneof(
           { weight: 10, arbitrary: fc.constant("application/json") },
           {
@@ -276,7 +376,13 @@ type Task = { id: number; updated_at: string } & Record<string, unknown>;
 
 /** Percent-encodes the UTF-8 of a string, as a client would (an unpaired surrogate becomes U+FFFD on the way). */
 const encode = (text: string) =>
-  [...Buffer.from(text, "utf8")].map((byte) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)).join("");
+  [...Buffer.from(text, "utf8")]
+    .map((byte) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`,
+    )
+    .join("");
 
 function pathOf(spec: Spec, operation: Operation, world: World): { path: string; values: Record<string, string> } {
   const values: Record<string, string> = {};
@@ -354,7 +460,9 @@ async function send(baseURL: string, request: SentRequest): Promise<Exchange> {
     );
     outgoing.setTimeout(20_000, () => outgoing.destroy(new Error("no answer in 20 s")));
     // A body over the limit may be refused before it is all sent; the answer is what counts.
-    outgoing.on("error", (error: NodeJS.ErrnoException) => (error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error)));
+    outgoing.on("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error),
+    );
     if (waitForContinue) outgoing.on("continue", () => outgoing.end(request.body));
     else outgoing.end(request.body);
   });
@@ -501,11 +609,17 @@ test("the server answers every generated request as its OpenAPI document says (f
 
     // Requests that reach the operation: what the document says of their input, identity and preconditions. A path
     // the document's description gives to a fallback (bad escape, dot or empty segment) does not.
-    const rawSegments = exchange.url.replace(/^[a-z]+:\/\/[^/]+/, "").split("?")[0]!.split(/[/\\]/).slice(1);
+    const rawSegments = exchange.url
+      .replace(/^[a-z]+:\/\/[^/]+/, "")
+      .split("?")[0]!
+      .split(/[/\\]/)
+      .slice(1);
     const reachesOperation =
       spec.pathMutation === "none" &&
       (spec.otherMethod === undefined || spec.otherMethod === operation.method) &&
-      rawSegments.every((segment) => segment !== "" && safeDecode(segment) !== null && !/^(\.|%2e){1,2}$/i.test(segment));
+      rawSegments.every(
+        (segment) => segment !== "" && safeDecode(segment) !== null && !/^(\.|%2e){1,2}$/i.test(segment),
+      );
     if (!reachesOperation || otherActsOnOwn) return;
     if (secured && !actor) {
       expect(status, "no valid token").toBe(401);
@@ -534,17 +648,27 @@ test("the server answers every generated request as its OpenAPI document says (f
         return;
       }
       expect(status, "a valid request on an own task").toBeLessThan(300);
-      const changed = ownAfter.filter((task) => JSON.stringify(task) !== JSON.stringify(ownBefore.find((t) => t.id === task.id)));
-      expect(changed.map((task) => task.id), "only the request's own task changes").toEqual(
-        changed.length ? [targetTask.id] : [],
+      const changed = ownAfter.filter(
+        (task) => JSON.stringify(task) !== JSON.stringify(ownBefore.find((t) => t.id === task.id)),
       );
+      expect(
+        changed.map((task) => task.id),
+        "only the request's own task changes",
+      ).toEqual(changed.length ? [targetTask.id] : []);
       const others = ownBefore.filter((task) => task.id !== targetTask.id).map((task) => task.id);
-      expect(ownAfter.map((task) => task.id), "no other task goes").toEqual(expect.arrayContaining(others));
+      expect(
+        ownAfter.map((task) => task.id),
+        "no other task goes",
+      ).toEqual(expect.arrayContaining(others));
       if (method === "DELETE") expect(ownAfter.map((task) => task.id)).not.toContain(targetTask.id);
       return;
     }
     if (operation.method === "POST") {
-      const input = JSON.parse(body!.toString("utf8")) as { title: string; description?: string | null; completed?: boolean };
+      const input = JSON.parse(body!.toString("utf8")) as {
+        title: string;
+        description?: string | null;
+        completed?: boolean;
+      };
       const fields = JSON.stringify([input.title.trim(), input.description ?? null, input.completed ?? false]);
       const key = headers["idempotency-key"];
       const first = key === undefined ? undefined : idempotencyKeys.get(key);
@@ -560,7 +684,8 @@ test("the server answers every generated request as its OpenAPI document says (f
       expect(added.map((task) => task.id)).toEqual(first ? [] : [created.id]);
       // Keep the list short: the test's own housekeeping, not part of the property.
       if (ownAfter.length > 20) {
-        for (const task of ownAfter.slice(0, 10)) await request.delete(`${tasksUrl(alice.id)}/${task.id}`, { headers: alice.auth });
+        for (const task of ownAfter.slice(0, 10))
+          await request.delete(`${tasksUrl(alice.id)}/${task.id}`, { headers: alice.auth });
         world.ownTasks = await tasksOf(alice);
       }
       return;
@@ -584,7 +709,9 @@ test("the server answers every generated request as its OpenAPI document says (f
       ? `\nThe smallest failing request: ${failed.request.method} ${failed.request.target}` +
         `\n  headers: ${JSON.stringify(failed.request.headers)}` +
         `\n  body: ${failed.request.body?.toString("utf8").slice(0, 300)}` +
-        (failed.exchange ? `\n  answer: ${failed.exchange.status} ${failed.exchange.body.toString("utf8").slice(0, 300)}` : "")
+        (failed.exchange
+          ? `\n  answer: ${failed.exchange.status} ${failed.exchange.body.toString("utf8").slice(0, 300)}`
+          : "")
       : "";
     throw new Error(
       `fuzz failure with FUZZ_SEED=${SEED} (replay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} npx playwright test tests/e2e/fuzz.spec.ts)\n` +

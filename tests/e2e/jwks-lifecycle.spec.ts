@@ -77,7 +77,9 @@ test("a JWKS that hangs: 503 service_unavailable once the fetch times out, well 
   expect(jwks.fetches).toBe(1);
 });
 
-test("while the issuer is out: 503 at once, without another fetch; HS256 tokens are unaffected", async ({ request }) => {
+test("while the issuer is out: 503 at once, without another fetch; HS256 tokens are unaffected", async ({
+  request,
+}) => {
   const started = Date.now();
   await expectError(await get(request, await tokenFrom(keyA)), 503, "service_unavailable");
   expect(Date.now() - started).toBeLessThan(1_000);

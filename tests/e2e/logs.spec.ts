@@ -7,7 +7,10 @@ import { SERVER_START_BUDGET_MS, startNextServer, type NextServer } from "./next
 const test = base.extend<{ server: NextServer }>({
   server: [
     async ({ postgresCluster }, use) => {
-      const server = await startNextServer({ AUTH_SECRET: process.env.AUTH_SECRET!, DATABASE_URL: postgresCluster.url });
+      const server = await startNextServer({
+        AUTH_SECRET: process.env.AUTH_SECRET!,
+        DATABASE_URL: postgresCluster.url,
+      });
       try {
         await server.ready();
         await use(server);
@@ -28,7 +31,13 @@ test("logs one JSON line per request, and an unexpected error's stack under its 
 }) => {
   const alice = await newActor("alice");
   const bob = await newActor("bob");
-  const send = async (requestId: string, method: string, path: string, headers: Record<string, string> = {}, data?: unknown) => {
+  const send = async (
+    requestId: string,
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    data?: unknown,
+  ) => {
     const response = await fetch(`${server.url}${path}`, {
       method,
       headers: { ...headers, "x-request-id": requestId, ...(data ? { "content-type": "application/json" } : {}) },
@@ -61,11 +70,46 @@ test("logs one JSON line per request, and an unexpected error's stack under its 
   const byId = Object.fromEntries(lines.map((line) => [line.requestId, line]));
   expect(lines).toHaveLength(6);
   const request = { level: "info", msg: "request", time: expect.any(String), durationMs: expect.any(Number) };
-  expect(byId["log-created"]).toEqual({ ...request, requestId: "log-created", method: "POST", route: "/api/[userId]/tasks", status: 201, userId: alice.id });
-  expect(byId["log-anonymous"]).toEqual({ ...request, requestId: "log-anonymous", method: "GET", route: "/api/[userId]/tasks", status: 401, code: "unauthenticated" });
-  expect(byId["log-forbidden"]).toEqual({ ...request, requestId: "log-forbidden", method: "GET", route: "/api/[userId]/tasks", status: 403, userId: bob.id, code: "forbidden" });
-  expect(byId["log-no-route"]).toEqual({ ...request, requestId: "log-no-route", method: "GET", route: "/api/[...path]", status: 404, code: "not_found" });
-  expect(byId["log-health"]).toEqual({ ...request, requestId: "log-health", method: "GET", route: "/api/health", status: 200 });
+  expect(byId["log-created"]).toEqual({
+    ...request,
+    requestId: "log-created",
+    method: "POST",
+    route: "/api/[userId]/tasks",
+    status: 201,
+    userId: alice.id,
+  });
+  expect(byId["log-anonymous"]).toEqual({
+    ...request,
+    requestId: "log-anonymous",
+    method: "GET",
+    route: "/api/[userId]/tasks",
+    status: 401,
+    code: "unauthenticated",
+  });
+  expect(byId["log-forbidden"]).toEqual({
+    ...request,
+    requestId: "log-forbidden",
+    method: "GET",
+    route: "/api/[userId]/tasks",
+    status: 403,
+    userId: bob.id,
+    code: "forbidden",
+  });
+  expect(byId["log-no-route"]).toEqual({
+    ...request,
+    requestId: "log-no-route",
+    method: "GET",
+    route: "/api/[...path]",
+    status: 404,
+    code: "not_found",
+  });
+  expect(byId["log-health"]).toEqual({
+    ...request,
+    requestId: "log-health",
+    method: "GET",
+    route: "/api/health",
+    status: 200,
+  });
   expect(byId["log-unexpected"]).toMatchObject({
     level: "error",
     msg: "request failed",

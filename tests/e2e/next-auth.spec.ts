@@ -20,7 +20,9 @@ interface Browser {
 async function signIn(userId: string, password = process.env.AUTH_CREDENTIALS_PASSWORD!): Promise<Browser> {
   const context = await playwrightRequest.newContext({ baseURL: origin });
   const { csrfToken } = await (await context.get("/api/auth/csrf")).json();
-  const signIn = await context.post("/api/auth/callback/credentials", { form: { csrfToken, userId, password, json: "true" } });
+  const signIn = await context.post("/api/auth/callback/credentials", {
+    form: { csrfToken, userId, password, json: "true" },
+  });
   return { userId, context, signIn };
 }
 
@@ -34,7 +36,9 @@ test.describe("signing in through next-auth", () => {
   test("sets an HttpOnly, SameSite=Lax session cookie that holds an HS256 JWS", async () => {
     const browser = await signIn(newUserId("ann"));
     expect(browser.signIn.status()).toBe(200);
-    const setCookie = browser.signIn.headersArray().find((h) => h.name.toLowerCase() === "set-cookie" && h.value.startsWith(SESSION_COOKIE));
+    const setCookie = browser.signIn
+      .headersArray()
+      .find((h) => h.name.toLowerCase() === "set-cookie" && h.value.startsWith(SESSION_COOKIE));
     expect(setCookie?.value).toMatch(/; HttpOnly/);
     expect(setCookie?.value).toMatch(/; SameSite=Lax/);
     expect(setCookie?.value).toMatch(/; Path=\//);
@@ -107,7 +111,11 @@ test.describe("signing in through next-auth", () => {
     const [header, , signature] = token.split(".");
     const forged = `${header}.${Buffer.from(JSON.stringify({ sub: userId, exp: 9999999999 })).toString("base64url")}.${signature}`;
     for (const value of [forged, token.slice(0, -5), `${header}.${token.split(".")[1]}.`]) {
-      await expectError(await request.get(tasksUrl(userId), { headers: { cookie: `${SESSION_COOKIE}=${value}` } }), 401, "unauthenticated");
+      await expectError(
+        await request.get(tasksUrl(userId), { headers: { cookie: `${SESSION_COOKIE}=${value}` } }),
+        401,
+        "unauthenticated",
+      );
     }
   });
 });
@@ -134,29 +142,53 @@ test.describe("no CSRF through the session cookie", () => {
   // means it does not): the tests send it anyway, to show the API's own defence.
   const crossSite = { origin: "https://evil.example", "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" };
 
-  test("a cross-site form POST creates nothing: urlencoded, multipart and text/plain bodies are a 415", async ({ request }) => {
+  test("a cross-site form POST creates nothing: urlencoded, multipart and text/plain bodies are a 415", async ({
+    request,
+  }) => {
     const { userId, context } = await signIn(newUserId("victim"));
     const cookie = `${SESSION_COOKIE}=${await sessionCookieOf(context)}`;
     const headers = { ...crossSite, cookie };
     const url = tasksUrl(userId);
     await expectError(await request.post(url, { headers, form: { title: "pwned" } }), 415, "unsupported_media_type");
-    await expectError(await request.post(url, { headers, multipart: { title: "pwned" } }), 415, "unsupported_media_type");
+    await expectError(
+      await request.post(url, { headers, multipart: { title: "pwned" } }),
+      415,
+      "unsupported_media_type",
+    );
     // <form enctype="text/plain"> with <input name='{"title":"pwned","x":"' value='"}'>: a body that is JSON.
     const textPlain = { ...headers, "content-type": "text/plain" };
-    await expectError(await request.post(url, { headers: textPlain, data: '{"title":"pwned","x":"="}' }), 415, "unsupported_media_type");
+    await expectError(
+      await request.post(url, { headers: textPlain, data: '{"title":"pwned","x":"="}' }),
+      415,
+      "unsupported_media_type",
+    );
     // A form without fields.
-    await expectError(await request.post(url, { headers: { ...headers, "content-type": "application/x-www-form-urlencoded" } }), 400, "invalid_json");
+    await expectError(
+      await request.post(url, { headers: { ...headers, "content-type": "application/x-www-form-urlencoded" } }),
+      400,
+      "invalid_json",
+    );
     expect(await (await context.get(url)).json()).toEqual([]);
     await context.dispose();
   });
 
-  test("a cross-site form POST changes nothing: forms cannot PUT, PATCH or DELETE, and POST there is a 405", async ({ request }) => {
+  test("a cross-site form POST changes nothing: forms cannot PUT, PATCH or DELETE, and POST there is a 405", async ({
+    request,
+  }) => {
     const { userId, context } = await signIn(newUserId("victim"));
     const task = await (await context.post(tasksUrl(userId), { data: { title: "keep me" } })).json();
     const headers = { ...crossSite, cookie: `${SESSION_COOKIE}=${await sessionCookieOf(context)}` };
     const taskUrl = `${tasksUrl(userId)}/${task.id}`;
-    await expectError(await request.post(taskUrl, { headers, form: { title: "pwned", _method: "PUT" } }), 405, "method_not_allowed");
-    await expectError(await request.post(`${taskUrl}/complete`, { headers, form: { completed: "true" } }), 405, "method_not_allowed");
+    await expectError(
+      await request.post(taskUrl, { headers, form: { title: "pwned", _method: "PUT" } }),
+      405,
+      "method_not_allowed",
+    );
+    await expectError(
+      await request.post(`${taskUrl}/complete`, { headers, form: { completed: "true" } }),
+      405,
+      "method_not_allowed",
+    );
     expect(await (await context.get(taskUrl)).json()).toEqual(task);
     await context.dispose();
   });
@@ -164,7 +196,11 @@ test.describe("no CSRF through the session cookie", () => {
   test("a cross-origin fetch with a JSON body gets no CORS permission from the preflight", async ({ request }) => {
     const preflight = await request.fetch(tasksUrl("victim"), {
       method: "OPTIONS",
-      headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      headers: {
+        origin: "https://evil.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
     });
     expect(preflight.ok()).toBe(false);
     expect(preflight.headers()["access-control-allow-origin"]).toBeUndefined();
@@ -173,7 +209,10 @@ test.describe("no CSRF through the session cookie", () => {
 
   test("bearer requests keep working without any cookie", async ({ request }) => {
     const actor = await newActor("bearer");
-    const created = await request.post(tasksUrl(actor.id), { headers: actor.auth, data: { title: "no cookie needed" } });
+    const created = await request.post(tasksUrl(actor.id), {
+      headers: actor.auth,
+      data: { title: "no cookie needed" },
+    });
     expect(created.status()).toBe(201);
   });
 

@@ -48,17 +48,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startNextServer(env: Record<string, string>): Promise<NextServer> {
   const port = await freePort();
   startedPorts.add(port);
-  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      ...testRunEnvironment(),
-      NEXT_TELEMETRY_DISABLED: "1",
-      NODE_ENV: "production",
-      ...env,
+  const child = spawn(
+    process.execPath,
+    ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)],
+    {
+      env: {
+        PATH: process.env.PATH ?? "",
+        ...testRunEnvironment(),
+        NEXT_TELEMETRY_DISABLED: "1",
+        NODE_ENV: "production",
+        ...env,
+      },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));

@@ -105,7 +105,9 @@ class Client {
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      this.problems.push(`${method} ${route} (${requestId}) answered ${response.status} with a body that is not JSON: ${text}`);
+      this.problems.push(
+        `${method} ${route} (${requestId}) answered ${response.status} with a body that is not JSON: ${text}`,
+      );
     }
     const { status } = response;
     this.attempts.push({ requestId, method, route, userId: user.id, status, code: parsed?.code, startedAt, endedAt });
@@ -113,7 +115,8 @@ class Client {
       this.problems.push(`${method} ${route} (${requestId}) took ${Math.round(endedAt - startedAt)} ms`);
     }
     // The health check's 503 has a body of its own; every other route answers the contract's error body.
-    const unavailable = route === "/api/health" ? parsed?.status === "unavailable" : parsed?.code === "service_unavailable";
+    const unavailable =
+      route === "/api/health" ? parsed?.status === "unavailable" : parsed?.code === "service_unavailable";
     if (status >= 500 && !(status === 503 && unavailable && response.headers.get("retry-after") === "5")) {
       this.problems.push(`${method} ${route} (${requestId}) answered ${status} ${text}`);
     }
@@ -228,7 +231,10 @@ async function throughOutages(cluster: PostgresCluster, client: Client, prober: 
       client.send("PATCH", `${tasks}/1/complete`, "/api/[userId]/tasks/[taskId]/complete", prober),
       client.send("GET", "/api/health", "/api/health", prober),
     ]);
-    expect(probes.map((probe) => probe.status), `every route during the ${kind} outage`).toEqual(Array(7).fill(503));
+    expect(
+      probes.map((probe) => probe.status),
+      `every route during the ${kind} outage`,
+    ).toEqual(Array(7).fill(503));
     expect(probes.map((probe) => probe.headers.get("retry-after"))).toEqual(Array(7).fill("5"));
     expect(probes.at(-1)!.body).toEqual({ status: "unavailable", database: "unreachable" });
 
@@ -390,7 +396,9 @@ test.describe("a database that goes away and comes back", () => {
           await server.stop();
 
           const database = await checkDatabase(cluster.url, writers);
-          const writes = client.attempts.filter((attempt) => attempt.method !== "GET" && !attempt.userId.startsWith("prober"));
+          const writes = client.attempts.filter(
+            (attempt) => attempt.method !== "GET" && !attempt.userId.startsWith("prober"),
+          );
           const figures = {
             driver,
             outages,
@@ -408,13 +416,20 @@ test.describe("a database that goes away and comes back", () => {
           });
 
           expect(client.problems, "answers outside the contract").toEqual([]);
-          expect(writers.flatMap((writer) => writer.problems), "answers that contradict earlier ones").toEqual([]);
+          expect(
+            writers.flatMap((writer) => writer.problems),
+            "answers that contradict earlier ones",
+          ).toEqual([]);
           expect(database.problems, "what the database holds").toEqual([]);
           expect(checkLogs(server, client.attempts), "log lines").toEqual([]);
-          expect(relay?.pgbouncerViolations() ?? [], "statements PgBouncer transaction pooling would break").toEqual([]);
+          expect(relay?.pgbouncerViolations() ?? [], "statements PgBouncer transaction pooling would break").toEqual(
+            [],
+          );
           for (const outage of outages) {
             expect(outage.msTo503, `${outage.kind}: time to the first 503`).toBeLessThan(CONTRACT_BOUND_MS);
-            expect(outage.slowestMsWhileDown, `${outage.kind}: slowest answer while down`).toBeLessThan(CONTRACT_BOUND_MS);
+            expect(outage.slowestMsWhileDown, `${outage.kind}: slowest answer while down`).toBeLessThan(
+              CONTRACT_BOUND_MS,
+            );
             expect(outage.msToRecovery, `${outage.kind}: time to the first write acknowledged once back`).toBeLessThan(
               CONTRACT_BOUND_MS,
             );

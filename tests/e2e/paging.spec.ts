@@ -32,15 +32,27 @@ test("refuses a stale If-Match with 412 and accepts the current ETag", async ({ 
   const url = created.headers()["location"]!;
   expect(etag).toMatch(/^"[0-9a-z]+"$/);
 
-  const first = await request.put(url, { headers: { ...alice.auth, "if-match": etag }, data: { title: "first writer" } });
+  const first = await request.put(url, {
+    headers: { ...alice.auth, "if-match": etag },
+    data: { title: "first writer" },
+  });
   expect(first.status()).toBe(200);
-  const second = await request.put(url, { headers: { ...alice.auth, "if-match": etag }, data: { title: "second writer" } });
+  const second = await request.put(url, {
+    headers: { ...alice.auth, "if-match": etag },
+    data: { title: "second writer" },
+  });
   await expectError(second, 412, "precondition_failed");
-  await expectError(await request.delete(url, { headers: { ...alice.auth, "if-match": etag } }), 412, "precondition_failed");
+  await expectError(
+    await request.delete(url, { headers: { ...alice.auth, "if-match": etag } }),
+    412,
+    "precondition_failed",
+  );
 
   const current = await request.get(url, { headers: alice.auth });
   expect((await current.json()).title).toBe("first writer");
   expect(current.headers()["etag"]).toBe(first.headers()["etag"]);
-  const toggled = await request.patch(`${url}/complete`, { headers: { ...alice.auth, "if-match": current.headers()["etag"]! } });
+  const toggled = await request.patch(`${url}/complete`, {
+    headers: { ...alice.auth, "if-match": current.headers()["etag"]! },
+  });
   expect(toggled.status()).toBe(200);
 });

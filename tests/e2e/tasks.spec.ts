@@ -17,15 +17,24 @@ test.describe("the task routes over real HTTP", () => {
       Array.from({ length: 20 }, () => request.post(tasksUrl(alice.id), { headers, data: { title: "once" } })),
     );
     const seen = await Promise.all(
-      answers.map(async (answer) => JSON.stringify([answer.status(), answer.headers()["location"], answer.headers()["etag"], await answer.text()])),
+      answers.map(async (answer) =>
+        JSON.stringify([answer.status(), answer.headers()["location"], answer.headers()["etag"], await answer.text()]),
+      ),
     );
     expect(new Set(seen).size).toBe(1);
     expect(answers[0]!.status()).toBe(201);
     expect(await (await request.get(tasksUrl(alice.id), { headers: alice.auth })).json()).toHaveLength(1);
 
-    await expectError(await request.post(tasksUrl(alice.id), { headers, data: { title: "twice" } }), 422, "idempotency_key_reused");
+    await expectError(
+      await request.post(tasksUrl(alice.id), { headers, data: { title: "twice" } }),
+      422,
+      "idempotency_key_reused",
+    );
     // The same key is bob's to use as he likes.
-    const bobs = await request.post(tasksUrl(bob.id), { headers: { ...bob.auth, "idempotency-key": `key-${alice.id}` }, data: { title: "twice" } });
+    const bobs = await request.post(tasksUrl(bob.id), {
+      headers: { ...bob.auth, "idempotency-key": `key-${alice.id}` },
+      data: { title: "twice" },
+    });
     expect(bobs.status()).toBe(201);
   });
 
@@ -89,7 +98,9 @@ test.describe("the task routes over real HTTP", () => {
   test("echoes a sane X-Request-Id and replaces an insane one", async ({ request, alice }) => {
     const echoed = await request.get(tasksUrl(alice.id), { headers: { ...alice.auth, "x-request-id": "req-42.a:b" } });
     expect(echoed.headers()["x-request-id"]).toBe("req-42.a:b");
-    const replaced = await request.get(tasksUrl(alice.id), { headers: { ...alice.auth, "x-request-id": "x".repeat(500) } });
+    const replaced = await request.get(tasksUrl(alice.id), {
+      headers: { ...alice.auth, "x-request-id": "x".repeat(500) },
+    });
     expect(replaced.headers()["x-request-id"]).not.toBe("x".repeat(500));
   });
 
@@ -106,15 +117,27 @@ test.describe("status codes", () => {
     const json = { ...alice.auth, "content-type": "application/json" };
     await expectError(await request.post(url, { headers: json, data: Buffer.from("{not json") }), 400, "invalid_json");
     await expectError(await request.post(url, { headers: alice.auth }), 400, "invalid_json");
-    const tooLong = await expectError(await request.post(url, { headers: alice.auth, data: { title: "x".repeat(256) } }), 400, "validation_error");
+    const tooLong = await expectError(
+      await request.post(url, { headers: alice.auth, data: { title: "x".repeat(256) } }),
+      400,
+      "validation_error",
+    );
     expect(tooLong).toEqual({
       error: "title must be 1 to 255 characters",
       code: "validation_error",
       details: [{ path: "title", message: "must be 1 to 255 characters" }],
     });
     expect((await request.post(url, { headers: alice.auth, data: { title: "😀".repeat(255) } })).status()).toBe(201);
-    await expectError(await request.post(url, { headers: json, data: Buffer.from('{"title":"nul \\u0000"}') }), 400, "validation_error");
-    await expectError(await request.post(url, { headers: json, data: Buffer.from('{"title":"\\udfff"}') }), 400, "validation_error");
+    await expectError(
+      await request.post(url, { headers: json, data: Buffer.from('{"title":"nul \\u0000"}') }),
+      400,
+      "validation_error",
+    );
+    await expectError(
+      await request.post(url, { headers: json, data: Buffer.from('{"title":"\\udfff"}') }),
+      400,
+      "validation_error",
+    );
     const unknown = await expectError(
       await request.post(url, { headers: alice.auth, data: { title: "t", user_id: "mallory" } }),
       400,
@@ -170,21 +193,45 @@ test.describe("status codes", () => {
   test("413 over 64 KiB and 415 for a body that is not JSON", async ({ request, alice }) => {
     const url = tasksUrl(alice.id);
     const big = JSON.stringify({ title: "t", description: "x".repeat(64 * 1024) });
-    await expectError(await request.post(url, { headers: { ...alice.auth, "content-type": "application/json" }, data: Buffer.from(big) }), 413, "payload_too_large");
-    await expectError(await request.post(url, { headers: { ...alice.auth, "content-type": "text/plain" }, data: Buffer.from('{"title":"t"}') }), 415, "unsupported_media_type");
-    await expectError(await request.post(url, { headers: alice.auth, form: { title: "t" } }), 415, "unsupported_media_type");
+    await expectError(
+      await request.post(url, {
+        headers: { ...alice.auth, "content-type": "application/json" },
+        data: Buffer.from(big),
+      }),
+      413,
+      "payload_too_large",
+    );
+    await expectError(
+      await request.post(url, {
+        headers: { ...alice.auth, "content-type": "text/plain" },
+        data: Buffer.from('{"title":"t"}'),
+      }),
+      415,
+      "unsupported_media_type",
+    );
+    await expectError(
+      await request.post(url, { headers: alice.auth, form: { title: "t" } }),
+      415,
+      "unsupported_media_type",
+    );
     expect(await (await request.get(url, { headers: alice.auth })).json()).toEqual([]);
   });
 });
 
 test.describe("isolation between users", () => {
   test("bob can neither see nor change alice's tasks through any route", async ({ request, alice, bob }) => {
-    const task = await (await request.post(tasksUrl(alice.id), { headers: alice.auth, data: { title: "alice only" } })).json();
+    const task = await (
+      await request.post(tasksUrl(alice.id), { headers: alice.auth, data: { title: "alice only" } })
+    ).json();
     const taskUrl = `${tasksUrl(alice.id)}/${task.id}`;
     const viaBobsPath = `${tasksUrl(bob.id)}/${task.id}`;
 
     await expectError(await request.get(tasksUrl(alice.id), { headers: bob.auth }), 403, "forbidden");
-    await expectError(await request.post(tasksUrl(alice.id), { headers: bob.auth, data: { title: "x" } }), 403, "forbidden");
+    await expectError(
+      await request.post(tasksUrl(alice.id), { headers: bob.auth, data: { title: "x" } }),
+      403,
+      "forbidden",
+    );
     await expectError(await request.get(taskUrl, { headers: bob.auth }), 403, "forbidden");
     await expectError(await request.put(taskUrl, { headers: bob.auth, data: { title: "x" } }), 403, "forbidden");
     await expectError(await request.delete(taskUrl, { headers: bob.auth }), 403, "forbidden");

@@ -43,8 +43,22 @@ const steps: Step[] = [
   { label: "toggle", method: "PATCH", handler: completeRoute.PATCH, path: (u, id) => `${task(u, id)}/complete` },
   { label: "invalid body", method: "POST", handler: tasksRoute.POST, path: tasks, json: { title: "" } },
   { label: "unknown field", method: "PUT", handler: taskRoute.PUT, path: task, json: { owner: "x" } },
-  { label: "malformed JSON", method: "POST", handler: tasksRoute.POST, path: tasks, body: "{", contentType: "application/json" },
-  { label: "not JSON", method: "POST", handler: tasksRoute.POST, path: tasks, body: "title=x", contentType: "text/plain" },
+  {
+    label: "malformed JSON",
+    method: "POST",
+    handler: tasksRoute.POST,
+    path: tasks,
+    body: "{",
+    contentType: "application/json",
+  },
+  {
+    label: "not JSON",
+    method: "POST",
+    handler: tasksRoute.POST,
+    path: tasks,
+    body: "title=x",
+    contentType: "text/plain",
+  },
   { label: "no token", method: "GET", handler: tasksRoute.GET, path: tasks, token: "none" },
   { label: "bad token", method: "GET", handler: tasksRoute.GET, path: tasks, token: "bad" },
   { label: "another user's path", method: "GET", handler: tasksRoute.GET, path: () => tasks("someone-else") },
@@ -54,7 +68,9 @@ const steps: Step[] = [
   { label: "delete again", method: "DELETE", handler: taskRoute.DELETE, path: task },
 ];
 
-async function statuses(send: (step: Step, userId: string, token: string, taskId: number) => Promise<{ status: number; body: any }>) {
+async function statuses(
+  send: (step: Step, userId: string, token: string, taskId: number) => Promise<{ status: number; body: any }>,
+) {
   const userId = newUserId("parity");
   const token = await tokenFor(userId);
   let taskId = 0;
@@ -80,10 +96,16 @@ describe("the bare baseline", () => {
     const app = await statuses((step, userId, token, taskId) => {
       const path = step.path(userId, taskId);
       const segments = new URL(path, "http://x").pathname.split("/");
-      return call(step.handler, step.method, path, { userId: segments[2]!, taskId: segments[4] ?? "" }, {
-        headers: headersFor(step, token),
-        body: step.json !== undefined ? JSON.stringify(step.json) : step.body,
-      });
+      return call(
+        step.handler,
+        step.method,
+        path,
+        { userId: segments[2]!, taskId: segments[4] ?? "" },
+        {
+          headers: headersFor(step, token),
+          body: step.json !== undefined ? JSON.stringify(step.json) : step.body,
+        },
+      );
     });
     const baseline = await statuses(async (step, userId, token, taskId) => {
       const response = await fetch(`${baseUrl}${step.path(userId, taskId)}`, {

@@ -11,7 +11,13 @@ afterAll(closeDatabase);
 async function setup() {
   const userId = newUserId("writer");
   const token = await tokenFor(userId);
-  const created = await call(tasksRoute.POST, "POST", `/api/${userId}/tasks`, { userId }, { token, json: { title: "v1" } });
+  const created = await call(
+    tasksRoute.POST,
+    "POST",
+    `/api/${userId}/tasks`,
+    { userId },
+    { token, json: { title: "v1" } },
+  );
   const taskId = String(created.body.id);
   const path = `/api/${userId}/tasks/${taskId}`;
   const params = { userId, taskId };
@@ -131,26 +137,29 @@ describe("If-Match", () => {
     ["empty", '""'],
     ["a list of such", '"zzzzzzzzzzz", W/"1", "x y"'],
     ["not a list of tags", '"a" junk'],
-  ])("answers a tag no task could carry (%s) 412 on a task that exists and 404 on one that does not", async (_kind, tag) => {
-    const { send, complete } = await setup();
-    for (const response of [
-      await send("PUT", { "if-match": tag }, { title: "never" }),
-      await complete({ "if-match": tag }),
-      await complete({ "if-match": tag }, { completed: true }),
-      await send("DELETE", { "if-match": tag }),
-    ]) {
-      expect(response.status).toBe(412);
-    }
-    expect((await send("GET")).body).toMatchObject({ title: "v1", completed: false });
-    await send("DELETE");
-    for (const response of [
-      await send("PUT", { "if-match": tag }, { title: "never" }),
-      await complete({ "if-match": tag }),
-      await send("DELETE", { "if-match": tag }),
-    ]) {
-      expect(response.status).toBe(404);
-    }
-  });
+  ])(
+    "answers a tag no task could carry (%s) 412 on a task that exists and 404 on one that does not",
+    async (_kind, tag) => {
+      const { send, complete } = await setup();
+      for (const response of [
+        await send("PUT", { "if-match": tag }, { title: "never" }),
+        await complete({ "if-match": tag }),
+        await complete({ "if-match": tag }, { completed: true }),
+        await send("DELETE", { "if-match": tag }),
+      ]) {
+        expect(response.status).toBe(412);
+      }
+      expect((await send("GET")).body).toMatchObject({ title: "v1", completed: false });
+      await send("DELETE");
+      for (const response of [
+        await send("PUT", { "if-match": tag }, { title: "never" }),
+        await complete({ "if-match": tag }),
+        await send("DELETE", { "if-match": tag }),
+      ]) {
+        expect(response.status).toBe(404);
+      }
+    },
+  );
 
   it("is unconditional without the header or with *, and still answers 404 for a missing task", async () => {
     const { send } = await setup();
@@ -188,7 +197,11 @@ describe("If-Match across users", () => {
       const answers = [
         await call(taskRoute.PUT, "PUT", path, onBobsPath, { token: bobToken, headers, json: { title: "taken over" } }),
         await call(completeRoute.PATCH, "PATCH", `${path}/complete`, onBobsPath, { token: bobToken, headers }),
-        await call(completeRoute.PATCH, "PATCH", `${path}/complete`, onBobsPath, { token: bobToken, headers, json: { completed: true } }),
+        await call(completeRoute.PATCH, "PATCH", `${path}/complete`, onBobsPath, {
+          token: bobToken,
+          headers,
+          json: { completed: true },
+        }),
         await call(taskRoute.DELETE, "DELETE", path, onBobsPath, { token: bobToken, headers }),
       ];
       for (const answer of answers) {

@@ -42,7 +42,8 @@ async function planFor(input: Record<string, string>): Promise<PlanNode[]> {
   const { shape, values } = listStatementInput(target, TaskListQuery.parse(input));
   const statement = listStatement(db, shape).toSQL();
   const params = fillPlaceholders(statement.params, values);
-  const client = (db as unknown as { $client: { query: (text: string, params: unknown[]) => Promise<unknown> } }).$client;
+  const client = (db as unknown as { $client: { query: (text: string, params: unknown[]) => Promise<unknown> } })
+    .$client;
   const result = await client.query(`explain (format json) ${statement.sql}`, params);
   const rows = (result as { rows: Record<string, unknown>[] }).rows;
   const raw = Object.values(rows[0]!)[0];
@@ -71,10 +72,21 @@ describe(`list plans over ${USERS * TASKS_PER_USER} tasks`, () => {
       for (const withCursor of [false, true]) {
         const shape = withCursor ? { ...query, cursor: await cursorFor(query) } : query;
         const nodes = await planFor(shape);
-        const summary = nodes.map((node) => `${node["Node Type"]}${node["Index Name"] ? `(${node["Index Name"]})` : ""}`);
-        expect(nodes.some((node) => node["Index Name"] === index), summary.join(" > ")).toBe(true);
-        expect(nodes.some((node) => /Sort/.test(node["Node Type"])), summary.join(" > ")).toBe(false);
-        expect(nodes.some((node) => node["Node Type"] === "Seq Scan"), summary.join(" > ")).toBe(false);
+        const summary = nodes.map(
+          (node) => `${node["Node Type"]}${node["Index Name"] ? `(${node["Index Name"]})` : ""}`,
+        );
+        expect(
+          nodes.some((node) => node["Index Name"] === index),
+          summary.join(" > "),
+        ).toBe(true);
+        expect(
+          nodes.some((node) => /Sort/.test(node["Node Type"])),
+          summary.join(" > "),
+        ).toBe(false);
+        expect(
+          nodes.some((node) => node["Node Type"] === "Seq Scan"),
+          summary.join(" > "),
+        ).toBe(false);
       }
     });
   }
@@ -83,8 +95,14 @@ describe(`list plans over ${USERS * TASKS_PER_USER} tasks`, () => {
     for (const q of ["note 99", "task"]) {
       const nodes = await planFor({ q });
       const summary = nodes.map((node) => `${node["Node Type"]}${node["Index Name"] ? `(${node["Index Name"]})` : ""}`);
-      expect(nodes.some((node) => node["Index Name"]?.startsWith("tasks_user_")), summary.join(" > ")).toBe(true);
-      expect(nodes.some((node) => node["Node Type"] === "Seq Scan"), summary.join(" > ")).toBe(false);
+      expect(
+        nodes.some((node) => node["Index Name"]?.startsWith("tasks_user_")),
+        summary.join(" > "),
+      ).toBe(true);
+      expect(
+        nodes.some((node) => node["Node Type"] === "Seq Scan"),
+        summary.join(" > "),
+      ).toBe(false);
     }
   });
 });

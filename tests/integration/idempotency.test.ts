@@ -14,11 +14,17 @@ async function actor(label: string) {
   const userId = newUserId(label);
   const token = await tokenFor(userId);
   const create = (json: unknown, key?: string) =>
-    call(tasksRoute.POST, "POST", `/api/${userId}/tasks`, { userId }, {
-      token,
-      json,
-      headers: key === undefined ? {} : { "idempotency-key": key },
-    });
+    call(
+      tasksRoute.POST,
+      "POST",
+      `/api/${userId}/tasks`,
+      { userId },
+      {
+        token,
+        json,
+        headers: key === undefined ? {} : { "idempotency-key": key },
+      },
+    );
   const titles = async () => {
     const listed = await call(tasksRoute.GET, "GET", `/api/${userId}/tasks?order=asc`, { userId }, { token });
     return (listed.body as { title: string }[]).map((task) => task.title);

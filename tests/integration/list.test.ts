@@ -65,7 +65,8 @@ describe("list parameters", () => {
       { title: "Bake bread", description: "with milk", completed: true },
       { title: "Call mum", description: null },
     ]);
-    const ids = async (query: string) => (await list(alice, `${tasksPath(alice.id)}${query}`)).body.map((t: { id: number }) => t.id);
+    const ids = async (query: string) =>
+      (await list(alice, `${tasksPath(alice.id)}${query}`)).body.map((t: { id: number }) => t.id);
     expect((await ids("?q=milk")).sort()).toEqual([milk!.id, bread!.id].sort());
     expect(await ids("?q=milk&status=completed")).toEqual([bread!.id]);
     expect(await ids("?q=MUM")).toEqual([note!.id]);
@@ -109,17 +110,28 @@ describe("list parameters", () => {
 
   it("sorts titles case-insensitively (apple, Banana, cherry), ties by id, and pages through them exactly", async () => {
     const alice = await actor();
-    const seeded = await seed(alice.id, ["cherry", "Banana", "apple", "BANANA", "Apple", "banana"].map((title) => ({ title })));
+    const seeded = await seed(
+      alice.id,
+      ["cherry", "Banana", "apple", "BANANA", "Apple", "banana"].map((title) => ({ title })),
+    );
     const byTitle = new Map(seeded.map((task) => [task.id, task.title]));
     const titles = (ids: number[]) => ids.map((id) => byTitle.get(id));
     const ascending = ["apple", "Apple", "Banana", "BANANA", "banana", "cherry"];
     expect(titles((await pageThrough(alice, "?sort=title&order=asc&limit=100")).flat())).toEqual(ascending);
-    expect(titles((await pageThrough(alice, "?sort=title&order=desc&limit=100")).flat())).toEqual(
-      ["cherry", "banana", "BANANA", "Banana", "Apple", "apple"],
-    );
+    expect(titles((await pageThrough(alice, "?sort=title&order=desc&limit=100")).flat())).toEqual([
+      "cherry",
+      "banana",
+      "BANANA",
+      "Banana",
+      "Apple",
+      "apple",
+    ]);
     // Page boundaries that fall between titles equal but for case.
     for (const limit of [1, 2, 4]) {
-      expect(titles((await pageThrough(alice, `?sort=title&order=asc&limit=${limit}`)).flat()), `limit ${limit}`).toEqual(ascending);
+      expect(
+        titles((await pageThrough(alice, `?sort=title&order=asc&limit=${limit}`)).flat()),
+        `limit ${limit}`,
+      ).toEqual(ascending);
     }
   });
 
@@ -151,7 +163,10 @@ describe("list parameters", () => {
 
   it("pages with limit and a Link header that repeats the query with a cursor", async () => {
     const alice = await actor();
-    await seed(alice.id, Array.from({ length: 5 }, (_, i) => ({ title: `task ${i}`, completed: i % 2 === 0 })));
+    await seed(
+      alice.id,
+      Array.from({ length: 5 }, (_, i) => ({ title: `task ${i}`, completed: i % 2 === 0 })),
+    );
     const first = await list(alice, `${tasksPath(alice.id)}?limit=2&status=completed&foo=kept`);
     expect(first.body).toHaveLength(2);
     const link = nextLink(first.headers)!;
@@ -170,14 +185,20 @@ describe("list parameters", () => {
 
   it("defaults to 100 tasks a page", async () => {
     const alice = await actor();
-    await seed(alice.id, Array.from({ length: 101 }, (_, i) => ({ title: `t${i}` })));
+    await seed(
+      alice.id,
+      Array.from({ length: 101 }, (_, i) => ({ title: `t${i}` })),
+    );
     const pages = await pageThrough(alice, "");
     expect(pages.map((page) => page.length)).toEqual([100, 1]);
   });
 
   it("refuses a forged, tampered or foreign cursor with 400, never another page", async () => {
     const alice = await actor();
-    await seed(alice.id, Array.from({ length: 3 }, (_, i) => ({ title: `t${i}` })));
+    await seed(
+      alice.id,
+      Array.from({ length: 3 }, (_, i) => ({ title: `t${i}` })),
+    );
     const link = nextLink((await list(alice, `${tasksPath(alice.id)}?limit=1`)).headers)!;
     const cursor = new URL(link, "http://localhost").searchParams.get("cursor")!;
     const [payload, signature] = cursor.split(".");
@@ -196,7 +217,10 @@ describe("list parameters", () => {
     }
     // A cursor is bound to its query: reusing it with another sort, order or filter is refused.
     for (const other of ["sort=title", "order=asc", "status=pending", "q=t"]) {
-      const response = await list(alice, `${tasksPath(alice.id)}?limit=1&${other}&cursor=${encodeURIComponent(cursor)}`);
+      const response = await list(
+        alice,
+        `${tasksPath(alice.id)}?limit=1&${other}&cursor=${encodeURIComponent(cursor)}`,
+      );
       expect(response.status, other).toBe(400);
     }
     const bob = await actor();
@@ -251,7 +275,10 @@ describe("keyset paging", () => {
       const pages = await pageThrough(alice, `?sort=${sort}&order=${order}&status=${status}&limit=${limit}`);
       const context = `seed ${seedValue}, round ${round}: ${count} tasks, ${sort} ${order} ${status} limit ${limit}`;
       expect(pages.flat(), context).toEqual(expected);
-      expect(pages.slice(0, -1).every((page) => page.length === limit), context).toBe(true);
+      expect(
+        pages.slice(0, -1).every((page) => page.length === limit),
+        context,
+      ).toBe(true);
     }
   });
 
@@ -260,14 +287,22 @@ describe("keyset paging", () => {
     const token = alice.token;
     const initial = await seed(
       alice.id,
-      Array.from({ length: 60 }, (_, i) => ({ title: `stable ${i}`, created_at: new Date(Date.UTC(2030, 0, 1, 0, 0, i % 7)).toISOString() })),
+      Array.from({ length: 60 }, (_, i) => ({
+        title: `stable ${i}`,
+        created_at: new Date(Date.UTC(2030, 0, 1, 0, 0, i % 7)).toISOString(),
+      })),
     );
     const db = await getDatabase();
     const doomed = new Set(initial.filter((_, i) => i % 5 === 0).map((task) => task.id));
     const survivors = initial.filter((task) => !doomed.has(task.id)).map((task) => task.id);
     const doomedQueue = [...doomed];
 
-    for (const query of ["?limit=7", "?limit=7&order=asc", "?limit=9&sort=title", "?limit=4&sort=updated_at&order=asc"]) {
+    for (const query of [
+      "?limit=7",
+      "?limit=7&order=asc",
+      "?limit=9&sort=title",
+      "?limit=4&sort=updated_at&order=asc",
+    ]) {
       const pages = await pageThrough({ id: alice.id, token }, query, async () => {
         await seed(alice.id, [{ title: "newcomer" }]);
         const victim = doomedQueue.shift();

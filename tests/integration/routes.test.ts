@@ -30,15 +30,27 @@ const onTask = (
   options: CallOptions = {},
   userId = as.id,
 ) =>
-  call(taskRoute[handler] as never, handler, `${tasksPath(userId)}/${taskId}`, { userId, taskId: String(taskId) }, {
-    token: as.token,
-    ...options,
-  });
+  call(
+    taskRoute[handler] as never,
+    handler,
+    `${tasksPath(userId)}/${taskId}`,
+    { userId, taskId: String(taskId) },
+    {
+      token: as.token,
+      ...options,
+    },
+  );
 const complete = (as: Actor, taskId: string | number, options: CallOptions = {}, userId = as.id) =>
-  call(completeRoute.PATCH, "PATCH", `${tasksPath(userId)}/${taskId}/complete`, { userId, taskId: String(taskId) }, {
-    token: as.token,
-    ...options,
-  });
+  call(
+    completeRoute.PATCH,
+    "PATCH",
+    `${tasksPath(userId)}/${taskId}/complete`,
+    { userId, taskId: String(taskId) },
+    {
+      token: as.token,
+      ...options,
+    },
+  );
 
 function expectError(response: { status: number; body: any }, status: number, code: string) {
   expect(response.status).toBe(status);
@@ -93,11 +105,17 @@ describe("POST /api/{userId}/tasks", () => {
 
   it("answers 400 for U+0000, unpaired surrogates and unknown fields, never a database error", async () => {
     expectError(await create(alice, { title: "a\u0000b" }), 400, "validation_error");
-    const loneSurrogate = await call(tasksRoute.POST, "POST", tasksPath(alice.id), { userId: alice.id }, {
-      token: alice.token,
-      body: '{"title":"\\ud800 alone"}',
-      headers: { "content-type": "application/json" },
-    });
+    const loneSurrogate = await call(
+      tasksRoute.POST,
+      "POST",
+      tasksPath(alice.id),
+      { userId: alice.id },
+      {
+        token: alice.token,
+        body: '{"title":"\\ud800 alone"}',
+        headers: { "content-type": "application/json" },
+      },
+    );
     expectError(loneSurrogate, 400, "validation_error");
     const smuggled = await create(alice, { title: "t", user_id: bob.id, id: 1 });
     expectError(smuggled, 400, "validation_error");
@@ -106,11 +124,17 @@ describe("POST /api/{userId}/tasks", () => {
 
   it("answers invalid_json, 415 and 413 for bodies it cannot take", async () => {
     const raw = (body: string, contentType = "application/json") =>
-      call(tasksRoute.POST, "POST", tasksPath(alice.id), { userId: alice.id }, {
-        token: alice.token,
-        body,
-        headers: { "content-type": contentType },
-      });
+      call(
+        tasksRoute.POST,
+        "POST",
+        tasksPath(alice.id),
+        { userId: alice.id },
+        {
+          token: alice.token,
+          body,
+          headers: { "content-type": contentType },
+        },
+      );
     expectError(await raw("{"), 400, "invalid_json");
     expectError(await raw(""), 400, "invalid_json");
     expectError(await raw('{"title":"t"}', "text/plain"), 415, "unsupported_media_type");
@@ -131,7 +155,11 @@ describe("authentication and ownership", () => {
   });
 
   it("checks authentication before anything else, and the path user before input", async () => {
-    expectError(await call(taskRoute.GET, "GET", `${tasksPath(alice.id)}/abc`, { userId: alice.id, taskId: "abc" }), 401, "unauthenticated");
+    expectError(
+      await call(taskRoute.GET, "GET", `${tasksPath(alice.id)}/abc`, { userId: alice.id, taskId: "abc" }),
+      401,
+      "unauthenticated",
+    );
     expectError(await onTask("GET", bob, "abc", {}, alice.id), 403, "forbidden");
     expectError(await create(bob, { nonsense: true }, alice.id), 403, "forbidden");
     expectError(await onTask("GET", alice, "abc"), 400, "validation_error");
@@ -143,9 +171,17 @@ describe("authentication and ownership", () => {
     expectError(await list(bob, alice.id), 403, "forbidden");
     expectError(await create(bob, { title: "planted" }, alice.id), 403, "forbidden");
     for (const method of ["GET", "PUT", "DELETE"] as const) {
-      expectError(await onTask(method, bob, task.id, { json: method === "PUT" ? { title: "x" } : undefined }, alice.id), 403, "forbidden");
+      expectError(
+        await onTask(method, bob, task.id, { json: method === "PUT" ? { title: "x" } : undefined }, alice.id),
+        403,
+        "forbidden",
+      );
       // Through bob's own path, alice's task does not exist.
-      expectError(await onTask(method, bob, task.id, { json: method === "PUT" ? { title: "x" } : undefined }), 404, "not_found");
+      expectError(
+        await onTask(method, bob, task.id, { json: method === "PUT" ? { title: "x" } : undefined }),
+        404,
+        "not_found",
+      );
     }
     expectError(await complete(bob, task.id, {}, alice.id), 403, "forbidden");
     expectError(await complete(bob, task.id), 404, "not_found");
@@ -208,8 +244,16 @@ describe("GET, PUT, DELETE /api/{userId}/tasks/{taskId}", () => {
     expectError(await onTask("PUT", alice, task.id, { json: {} }), 400, "validation_error");
     expectError(await onTask("PUT", alice, task.id, { json: { user_id: bob.id } }), 400, "validation_error");
     expectError(await onTask("PUT", alice, task.id, { json: { title: "" } }), 400, "validation_error");
-    expectError(await onTask("PUT", alice, task.id, { body: "{", headers: { "content-type": "application/json" } }), 400, "invalid_json");
-    expectError(await onTask("PUT", alice, task.id, { body: "x", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+    expectError(
+      await onTask("PUT", alice, task.id, { body: "{", headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_json",
+    );
+    expectError(
+      await onTask("PUT", alice, task.id, { body: "x", headers: { "content-type": "text/plain" } }),
+      415,
+      "unsupported_media_type",
+    );
     expect((await onTask("GET", alice, task.id)).body).toEqual(task);
   });
 
@@ -244,7 +288,11 @@ describe("PATCH /api/{userId}/tasks/{taskId}/complete", () => {
     const task = (await create(alice, { title: "strict" })).body;
     expectError(await complete(alice, task.id, { json: { completed: "yes" } }), 400, "validation_error");
     expectError(await complete(alice, task.id, { json: { title: "x" } }), 400, "validation_error");
-    expectError(await complete(alice, task.id, { body: "{", headers: { "content-type": "application/json" } }), 400, "invalid_json");
+    expectError(
+      await complete(alice, task.id, { body: "{", headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_json",
+    );
     expectError(await complete(alice, "0"), 400, "validation_error");
     expectError(await complete(alice, 2147483647), 404, "not_found");
   });

@@ -33,7 +33,10 @@ describe("lib/tasks", () => {
     expect(task).toMatchObject({ user_id: alice.id, title: "Buy milk", description: null, completed: false });
     expect(task.created_at).toEqual(task.updated_at);
     const db = await getDatabase();
-    const rows = await db.select().from(users).where(sql`${users.id} = ${alice.id}`);
+    const rows = await db
+      .select()
+      .from(users)
+      .where(sql`${users.id} = ${alice.id}`);
     expect(rows).toEqual([expect.objectContaining({ id: alice.id, email: alice.email })]);
   });
 
@@ -96,7 +99,9 @@ describe("lib/tasks", () => {
   it("toggles atomically in SQL: an even number of concurrent toggles leaves the task as it was", async () => {
     const alice = owner();
     const task = await createTask(alice, { title: "flip" });
-    const results = await Promise.all(Array.from({ length: 10 }, () => setTaskCompletion(alice.id, task.id, undefined)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => setTaskCompletion(alice.id, task.id, undefined)),
+    );
     expect(results.filter((result) => result?.completed).length).toBe(5);
     expect((await getTask(alice.id, task.id))!.completed).toBe(false);
   });

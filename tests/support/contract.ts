@@ -125,13 +125,18 @@ export class Contract {
   /** The outcome for a path the document hands to another component (x-delegated-paths), if it is one. */
   delegatedOutcome(exchange: Exchange): string | undefined {
     const { path } = targetOf(exchange.url);
-    const prefix = Object.keys(this.document["x-delegated-paths"] ?? {}).find((candidate) => path.startsWith(candidate));
+    const prefix = Object.keys(this.document["x-delegated-paths"] ?? {}).find((candidate) =>
+      path.startsWith(candidate),
+    );
     return prefix && `(delegated) ${prefix}`;
   }
 
   private expectationFor(exchange: Exchange): Expectation {
     const { path, query } = targetOf(exchange.url);
-    const canonical = path.replace(/\\/g, "/").replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1");
+    const canonical = path
+      .replace(/\\/g, "/")
+      .replace(/\/{2,}/g, "/")
+      .replace(/(.)\/$/, "$1");
     if (canonical !== "/api" && !canonical.startsWith("/api/")) {
       throw new ContractViolation(`${summarize(exchange)}: the document covers /api only`);
     }

@@ -117,7 +117,17 @@ export async function createPostgresCluster(): Promise<PostgresCluster> {
   });
 
   try {
-    await runAsOwner(path.join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
+    await runAsOwner(path.join(bin, "initdb"), [
+      "-D",
+      dataDir,
+      "-U",
+      "postgres",
+      "-A",
+      "trust",
+      "-E",
+      "UTF8",
+      "--no-sync",
+    ]);
     // fsync off: the outages here kill server processes, never the machine, so the OS keeps every write it was given.
     await appendFile(
       path.join(dataDir, "postgresql.conf"),

@@ -25,7 +25,9 @@ function targetOf(requestUrl: string | undefined): { host: string; port: number 
   const separator = address.lastIndexOf(":");
   const host = address.slice(0, separator);
   const port = Number(address.slice(separator + 1));
-  return LOOPBACK.has(host) && Number.isInteger(port) && port > 0 ? { host: host.replace(/^\[|\]$/g, ""), port } : undefined;
+  return LOOPBACK.has(host) && Number.isInteger(port) && port > 0
+    ? { host: host.replace(/^\[|\]$/g, ""), port }
+    : undefined;
 }
 
 function relay(socket: WebSocket, target: { host: string; port: number }, audit: PgbouncerAudit): void {

@@ -28,13 +28,16 @@ function streamOf(chunks: number, chunkSize: number): ReadableStream<Uint8Array>
 describe("readJsonBody", () => {
   it("parses and validates a JSON body", async () => {
     expect(await readJsonBody(post('{"title":" a "}'), TaskCreate)).toEqual({ title: "a" });
-    expect(await readJsonBody(post('{"title":"a"}', { "content-type": "Application/JSON; charset=UTF-8" }), TaskCreate))
-      .toEqual({ title: "a" });
+    expect(
+      await readJsonBody(post('{"title":"a"}', { "content-type": "Application/JSON; charset=UTF-8" }), TaskCreate),
+    ).toEqual({ title: "a" });
   });
 
   it("answers 400 invalid_json for malformed JSON, invalid UTF-8 and a missing body", async () => {
     expect((await failure(readJsonBody(post("{"), TaskCreate))).code).toBe("invalid_json");
-    expect((await failure(readJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d])), TaskCreate))).code).toBe("invalid_json");
+    expect((await failure(readJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d])), TaskCreate))).code).toBe(
+      "invalid_json",
+    );
     expect((await failure(readJsonBody(post(null), TaskCreate))).code).toBe("invalid_json");
     expect((await failure(readJsonBody(post(""), TaskCreate))).code).toBe("invalid_json");
   });

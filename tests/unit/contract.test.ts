@@ -67,7 +67,9 @@ describe("the contract checker", () => {
     // A dot segment is no path of the document's, even where a template would take it as a value.
     const noRoute = { error: "no such route", code: "not_found" };
     for (const path of ["/api/alice/tasks/..", "/api/%2e/tasks", "/api/alice/tasks/7/./complete"]) {
-      expect(contract.check(exchange("POST", path, 404, {}, noRoute)), path).toBe("(any method) (other /api paths) 404");
+      expect(contract.check(exchange("POST", path, 404, {}, noRoute)), path).toBe(
+        "(any method) (other /api paths) 404",
+      );
     }
     expect(contract.check(exchange("PUT", "/api/health/?a=%20b", 308, { location: "/api/health?a=%20b" }))).toBe(
       "(any method) (a path with //, \\ or a trailing /) 308",
@@ -83,7 +85,9 @@ describe("the contract checker", () => {
       "(any method) (a path with //, \\ or a trailing /) 308",
     );
     // A fixed segment must be sent as written: the API's routes do not decode it.
-    expect(contract.check(exchange("GET", "/api/%68ealth", 404, {}, noRoute))).toBe("(any method) (other /api paths) 404");
+    expect(contract.check(exchange("GET", "/api/%68ealth", 404, {}, noRoute))).toBe(
+      "(any method) (other /api paths) 404",
+    );
   });
 
   it.each([

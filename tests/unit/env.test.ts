@@ -30,7 +30,12 @@ describe("parseEnv", () => {
   it("uses node-postgres for every URL, Neon's included, and the Neon driver only when asked", () => {
     expect(parseEnv({ DATABASE_URL: "postgres://u@localhost/db" }).database.driver).toBe("pg");
     const pooled = "postgresql://u:p@ep-x-123-pooler.eu-central-1.aws.neon.tech/db";
-    expect(parseEnv({ DATABASE_URL: pooled }).database).toEqual({ driver: "pg", url: pooled, migrationUrl: pooled, poolMax: 10 });
+    expect(parseEnv({ DATABASE_URL: pooled }).database).toEqual({
+      driver: "pg",
+      url: pooled,
+      migrationUrl: pooled,
+      poolMax: 10,
+    });
     expect(parseEnv({ DATABASE_URL: pooled, DATABASE_DRIVER: "neon" }).database).toEqual({
       driver: "neon",
       url: pooled,
@@ -46,7 +51,9 @@ describe("parseEnv", () => {
       url: pooled,
       migrationUrl: direct,
     });
-    expect(() => parseEnv({ DATABASE_URL_UNPOOLED: direct })).toThrow(/DATABASE_URL_UNPOOLED: is only used beside DATABASE_URL/);
+    expect(() => parseEnv({ DATABASE_URL_UNPOOLED: direct })).toThrow(
+      /DATABASE_URL_UNPOOLED: is only used beside DATABASE_URL/,
+    );
   });
 
   it("takes a WebSocket proxy for the Neon driver: any wss://, ws:// only on this machine", () => {
@@ -78,7 +85,9 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(
       /AUTH_SECRET: must be set to at least 32 characters in production unless AUTH_JWKS_URL is set/,
     );
-    expect(() => parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short" })).toThrow(/AUTH_SECRET: must be set to at least 32/);
+    expect(() => parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short" })).toThrow(
+      /AUTH_SECRET: must be set to at least 32/,
+    );
     expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: secret }).auth.secret).toBe(secret);
     expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: secret }).cursorSecret).toBe(secret);
   });
@@ -89,7 +98,9 @@ describe("parseEnv", () => {
     expect(env.auth).toEqual({ jwksUrl: "https://auth.example.com/api/auth/jwks", nextAuth: null });
     expect(env.cursorSecret).toBe(secret);
     // List cursors are signed with AUTH_SECRET by default: without it, they need their own key.
-    expect(() => parseEnv(jwksOnly)).toThrow(/CURSOR_SECRET: must be set to at least 32 characters in production when AUTH_SECRET is not/);
+    expect(() => parseEnv(jwksOnly)).toThrow(
+      /CURSOR_SECRET: must be set to at least 32 characters in production when AUTH_SECRET is not/,
+    );
     expect(() => parseEnv({ ...jwksOnly, CURSOR_SECRET: "short" })).toThrow(/CURSOR_SECRET: must be at least 32/);
     expect(() =>
       parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short", AUTH_JWKS_URL: "https://auth.example.com/jwks" }),
@@ -113,7 +124,9 @@ describe("parseEnv", () => {
   it("enables the credentials sign-in in production only with AUTH_CREDENTIALS_PASSWORD", () => {
     const production = { NODE_ENV: "production", AUTH_SECRET: secret };
     expect(parseEnv(production).auth.nextAuth).toEqual({ secureCookies: false, credentials: null });
-    expect(parseEnv({ ...production, AUTH_CREDENTIALS_PASSWORD: "a long demo password" }).auth.nextAuth?.credentials).toEqual({
+    expect(
+      parseEnv({ ...production, AUTH_CREDENTIALS_PASSWORD: "a long demo password" }).auth.nextAuth?.credentials,
+    ).toEqual({
       password: "a long demo password",
     });
     expect(() => parseEnv({ AUTH_CREDENTIALS_PASSWORD: "short" })).toThrow(
@@ -123,9 +136,13 @@ describe("parseEnv", () => {
 
   it("marks the session cookie Secure when NEXTAUTH_URL is https, or on Vercel", () => {
     const withSecret = { AUTH_SECRET: secret };
-    expect(parseEnv({ ...withSecret, NEXTAUTH_URL: "https://todo.example.com" }).auth.nextAuth?.secureCookies).toBe(true);
+    expect(parseEnv({ ...withSecret, NEXTAUTH_URL: "https://todo.example.com" }).auth.nextAuth?.secureCookies).toBe(
+      true,
+    );
     expect(parseEnv({ ...withSecret, NEXTAUTH_URL: "http://127.0.0.1:3000" }).auth.nextAuth?.secureCookies).toBe(false);
-    expect(parseEnv({ ...withSecret, VERCEL: "1", DATABASE_URL: "postgres://h/db" }).auth.nextAuth?.secureCookies).toBe(true);
+    expect(parseEnv({ ...withSecret, VERCEL: "1", DATABASE_URL: "postgres://h/db" }).auth.nextAuth?.secureCookies).toBe(
+      true,
+    );
     expect(() => parseEnv({ NEXTAUTH_URL: "todo.example.com" })).toThrow(/NEXTAUTH_URL: must be an http/);
   });
 

@@ -20,7 +20,10 @@ async function issuer(kid: string): Promise<Issuer> {
   return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" } };
 }
 const tokenFrom = (from: Issuer) =>
-  new SignJWT({ sub: "alice" }).setProtectedHeader({ alg: "EdDSA", kid: from.kid }).setExpirationTime("1h").sign(from.privateKey);
+  new SignJWT({ sub: "alice" })
+    .setProtectedHeader({ alg: "EdDSA", kid: from.kid })
+    .setExpirationTime("1h")
+    .sign(from.privateKey);
 
 /** A JWKS endpoint whose answer the test changes, counting its requests. */
 function endpoint() {

@@ -120,7 +120,8 @@ describe("the OpenAPI document", () => {
 
   it("describes the answers to requests no operation describes as components, and no x- extension refers to one", () => {
     const responses = resolved.components!.responses! as Record<string, OpenAPIV3_1.ResponseObject>;
-    const codeOf = (name: string) => (jsonSchema(responses[name]!).allOf![1] as OpenAPIV3_1.SchemaObject).properties!.code;
+    const codeOf = (name: string) =>
+      (jsonSchema(responses[name]!).allOf![1] as OpenAPIV3_1.SchemaObject).properties!.code;
     expect(Object.keys(responses.MethodNotAllowed!.headers!)).toContain("Allow");
     expect(codeOf("MethodNotAllowed")).toEqual({ type: "string", enum: ["method_not_allowed"] });
     expect(codeOf("NotFound")).toEqual({ type: "string", enum: ["not_found"] });
@@ -139,7 +140,10 @@ describe("the OpenAPI document", () => {
   it("makes every error body an ErrorBody, by reference, with the codes of its status", () => {
     for (const [name, response] of Object.entries(document().components!.responses!)) {
       const schema = (response as OpenAPIV3_1.ResponseObject).content?.["application/json"]?.schema;
-      if (schema) expect((schema as OpenAPIV3_1.SchemaObject).allOf?.[0], name).toEqual({ $ref: "#/components/schemas/ErrorBody" });
+      if (schema)
+        expect((schema as OpenAPIV3_1.SchemaObject).allOf?.[0], name).toEqual({
+          $ref: "#/components/schemas/ErrorBody",
+        });
     }
   });
 
@@ -147,7 +151,9 @@ describe("the OpenAPI document", () => {
     const sent = parameter("GET", "/api/health", "X-Request-Id");
     expect(sent).toMatchObject({ in: "header", required: false, schema: { type: "string" } });
     expect(sent.schema).not.toHaveProperty("pattern");
-    const answered = (operation("GET", "/api/health").responses![200] as OpenAPIV3_1.ResponseObject).headers!["X-Request-Id"];
+    const answered = (operation("GET", "/api/health").responses![200] as OpenAPIV3_1.ResponseObject).headers![
+      "X-Request-Id"
+    ];
     expect((answered as OpenAPIV3_1.HeaderObject).schema).toMatchObject({ pattern: SANE_REQUEST_ID.source });
   });
 
@@ -233,13 +239,14 @@ describe("the OpenAPI document", () => {
 
     describe("on titles, whose pattern states the rules beyond type: no U+0000, not blank once trimmed, 1 to 255 left", () => {
       const titleSchema = () =>
-        (resolved.components!.schemas!.TaskCreate as OpenAPIV3_1.SchemaObject).properties!.title as OpenAPIV3_1.SchemaObject;
+        (resolved.components!.schemas!.TaskCreate as OpenAPIV3_1.SchemaObject).properties!
+          .title as OpenAPIV3_1.SchemaObject;
       // What .trim() removes, found by asking it, so that the test does not share the schema's list.
       const trimmed = Array.from({ length: 0x10000 }, (_, unit) => String.fromCharCode(unit)).filter(
         (char) => char.trim() === "",
       );
-      const wellFormedBmp = Array.from({ length: 0x10000 }, (_, unit) => String.fromCharCode(unit)).filter(
-        (char) => char.isWellFormed(),
+      const wellFormedBmp = Array.from({ length: 0x10000 }, (_, unit) => String.fromCharCode(unit)).filter((char) =>
+        char.isWellFormed(),
       );
       const titleAgrees = (titles: string[]) => {
         const validate = ajv.compile(titleSchema());
@@ -301,7 +308,9 @@ describe("the OpenAPI document", () => {
         fc.assert(
           fc.property(fc.array(char, { maxLength: 300 }), (chars) => {
             const title = chars.join("");
-            expect(ajv.compile(titleSchema())(title), JSON.stringify(title)).toBe(TaskCreate.safeParse({ title }).success);
+            expect(ajv.compile(titleSchema())(title), JSON.stringify(title)).toBe(
+              TaskCreate.safeParse({ title }).success,
+            );
           }),
           { seed: 11, numRuns: 2000 },
         );
@@ -309,7 +318,13 @@ describe("the OpenAPI document", () => {
 
       it("without Unicode mode too, on titles of the Basic Multilingual Plane (validators outside JavaScript)", () => {
         const plain = new RegExp(titleSchema().pattern!);
-        for (const title of [...trimmed, ...trimmed.map((space) => `${space}a`), "\u0000", "x".repeat(255), "x".repeat(256)]) {
+        for (const title of [
+          ...trimmed,
+          ...trimmed.map((space) => `${space}a`),
+          "\u0000",
+          "x".repeat(255),
+          "x".repeat(256),
+        ]) {
           expect(plain.test(title), JSON.stringify(title)).toBe(TaskCreate.safeParse({ title }).success);
         }
       });

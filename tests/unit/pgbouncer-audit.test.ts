@@ -13,7 +13,8 @@ const startup = () => {
 };
 const message = (type: string, body: Buffer) => Buffer.concat([Buffer.from(type), int32(body.length + 4), body]);
 const simpleQuery = (sql: string) => message("Q", cString(sql));
-const parse = (name: string, sql: string) => message("P", Buffer.concat([cString(name), cString(sql), Buffer.alloc(2)]));
+const parse = (name: string, sql: string) =>
+  message("P", Buffer.concat([cString(name), cString(sql), Buffer.alloc(2)]));
 
 function audit(...chunks: Buffer[]): string[] {
   const pgbouncer = new PgbouncerAudit();

@@ -16,28 +16,45 @@ const EXAMPLE_PATHS: Record<keyof typeof API_ROUTES, string> = {
   task: "/api/alice/tasks/7",
   taskCompletion: "/api/alice/tasks/7/complete",
 };
-const OTHER_METHODS = METHODS.filter((method) => !(ROUTE_HANDLER_METHODS as readonly string[]).includes(method) && method !== "CONNECT");
+const OTHER_METHODS = METHODS.filter(
+  (method) => !(ROUTE_HANDLER_METHODS as readonly string[]).includes(method) && method !== "CONNECT",
+);
 
 describe("answerBeforeRouting", () => {
   it("leaves every method a route handler serves, and every path outside /api, to Next.js", () => {
     for (const path of Object.values(EXAMPLE_PATHS)) {
-      for (const method of ROUTE_HANDLER_METHODS) expect(answerBeforeRouting(method, path), `${method} ${path}`).toBeUndefined();
+      for (const method of ROUTE_HANDLER_METHODS)
+        expect(answerBeforeRouting(method, path), `${method} ${path}`).toBeUndefined();
     }
-    for (const target of ["/", "/?filter=done", "/apis", "/favicon.ico", "/_next/static/x.js", "/%", "/a/../b", "/x/"]) {
+    for (const target of [
+      "/",
+      "/?filter=done",
+      "/apis",
+      "/favicon.ico",
+      "/_next/static/x.js",
+      "/%",
+      "/a/../b",
+      "/x/",
+    ]) {
       expect(answerBeforeRouting("TRACE", target), target).toBeUndefined();
     }
   });
 
-  it.each(OTHER_METHODS)("answers %s on every route with 405 and that route's Allow, and on no route with 404", (method) => {
-    for (const [name, path] of Object.entries(EXAMPLE_PATHS)) {
-      const answer = answerBeforeRouting(method, path);
-      expect(answer?.error?.status, path).toBe(405);
-      expect(answer?.error?.headers?.Allow, path).toBe(API_ROUTES[name as keyof typeof API_ROUTES].allowed.join(", "));
-    }
-    for (const path of ["/api", "/api/nothing", "/api/alice/tasks/7/nothing"]) {
-      expect(answerBeforeRouting(method, path)?.error?.status, path).toBe(404);
-    }
-  });
+  it.each(OTHER_METHODS)(
+    "answers %s on every route with 405 and that route's Allow, and on no route with 404",
+    (method) => {
+      for (const [name, path] of Object.entries(EXAMPLE_PATHS)) {
+        const answer = answerBeforeRouting(method, path);
+        expect(answer?.error?.status, path).toBe(405);
+        expect(answer?.error?.headers?.Allow, path).toBe(
+          API_ROUTES[name as keyof typeof API_ROUTES].allowed.join(", "),
+        );
+      }
+      for (const path of ["/api", "/api/nothing", "/api/alice/tasks/7/nothing"]) {
+        expect(answerBeforeRouting(method, path)?.error?.status, path).toBe(404);
+      }
+    },
+  );
 
   it("answers a malformed escape in any segment, any method, with 400 validation_error", () => {
     for (const path of Object.values(EXAMPLE_PATHS)) {
@@ -71,7 +88,9 @@ describe("answerBeforeRouting", () => {
   it("redirects a trailing slash on every route to the path without it, query kept", () => {
     for (const path of [...Object.values(EXAMPLE_PATHS), "/api/nothing"]) {
       expect(answerBeforeRouting("GET", `${path}/`)).toMatchObject({ redirect: path });
-      expect(answerBeforeRouting("PUT", `${path}//?limit=5&q=a%20b`)).toMatchObject({ redirect: `${path}?limit=5&q=a%20b` });
+      expect(answerBeforeRouting("PUT", `${path}//?limit=5&q=a%20b`)).toMatchObject({
+        redirect: `${path}?limit=5&q=a%20b`,
+      });
     }
     expect(answerBeforeRouting("GET", "/api/")).toMatchObject({ redirect: "/api" });
   });
@@ -83,8 +102,12 @@ describe("answerBeforeRouting", () => {
         const doubled = [...segments.slice(0, at), "", ...segments.slice(at)].join("/");
         const backslashed = `${segments.slice(0, at).join("/")}\\${segments.slice(at).join("/")}`;
         for (const method of ["GET", "DELETE", "TRACE"]) {
-          expect(answerBeforeRouting(method, `${doubled}?a=1`), `${method} ${doubled}`).toMatchObject({ redirect: `${path}?a=1` });
-          expect(answerBeforeRouting(method, backslashed), `${method} ${backslashed}`).toMatchObject({ redirect: path });
+          expect(answerBeforeRouting(method, `${doubled}?a=1`), `${method} ${doubled}`).toMatchObject({
+            redirect: `${path}?a=1`,
+          });
+          expect(answerBeforeRouting(method, backslashed), `${method} ${backslashed}`).toMatchObject({
+            redirect: path,
+          });
         }
       }
       expect(answerBeforeRouting("GET", `/${path}//`)).toMatchObject({ redirect: path });

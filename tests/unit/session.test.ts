@@ -46,7 +46,10 @@ describe("resolveSession", () => {
   it("rejects alg none, other algorithms, bad signatures and tampered payloads", async () => {
     const unsecured = new UnsecuredJWT({ sub: "alice" }).setExpirationTime("1h").encode();
     await rejected(`Bearer ${unsecured}`);
-    const hs512 = await new SignJWT({ sub: "alice" }).setProtectedHeader({ alg: "HS512" }).setExpirationTime("1h").sign(secret());
+    const hs512 = await new SignJWT({ sub: "alice" })
+      .setProtectedHeader({ alg: "HS512" })
+      .setExpirationTime("1h")
+      .sign(secret());
     await rejected(`Bearer ${hs512}`);
     const otherSecret = await signSessionToken({ id: "alice" }, { secret: "another-secret-of-32-characters!!" });
     await rejected(`Bearer ${otherSecret}`);
@@ -94,7 +97,9 @@ describe("the verified-token cache", () => {
 
 describe("resolveSession with the next-auth session cookie", () => {
   const withCookie = (cookie: string, authorization?: string) =>
-    new Request("http://localhost/api/alice/tasks", { headers: authorization ? { cookie, authorization } : { cookie } });
+    new Request("http://localhost/api/alice/tasks", {
+      headers: authorization ? { cookie, authorization } : { cookie },
+    });
 
   it("returns the cookie's user when the request has no Authorization header", async () => {
     const token = await signSessionToken({ id: "alice" });
@@ -104,7 +109,9 @@ describe("resolveSession with the next-auth session cookie", () => {
   it("judges a request with a bearer token by that token alone", async () => {
     const alice = await signSessionToken({ id: "alice" });
     const bob = await signSessionToken({ id: "bob" });
-    expect(await resolveSession(withCookie(`next-auth.session-token=${alice}`, `Bearer ${bob}`))).toEqual({ id: "bob" });
+    expect(await resolveSession(withCookie(`next-auth.session-token=${alice}`, `Bearer ${bob}`))).toEqual({
+      id: "bob",
+    });
   });
 
   it("rejects a tampered or expired cookie with 401", async () => {

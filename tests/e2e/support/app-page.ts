@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { expect as baseExpect, type Browser, type BrowserContext, type Locator, type Page, type TestInfo } from "@playwright/test";
+import {
+  expect as baseExpect,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+  type TestInfo,
+} from "@playwright/test";
 import type { CheckContract } from "../fixtures";
 
 // Driving the app's page (`/`) in a real Chromium as a person would: by labels and roles, with the keyboard where a
@@ -94,7 +101,12 @@ export async function titles(page: Page): Promise<string[]> {
 }
 
 /** Creates tasks through the API with the page's own session cookie, newest last, `count` of them. */
-export async function seedTasks(page: Page, userId: string, titleOf: (index: number) => string, count: number): Promise<void> {
+export async function seedTasks(
+  page: Page,
+  userId: string,
+  titleOf: (index: number) => string,
+  count: number,
+): Promise<void> {
   for (let index = 1; index <= count; index++) {
     const response = await page.request.post(`/api/${userId}/tasks`, { data: { title: titleOf(index) } });
     baseExpect(response.status()).toBe(201);
@@ -116,7 +128,10 @@ export async function newPerson(browser: Browser, baseURL: string, checkContract
 
 /** A full-page screenshot at the page's current width, as test-results/app-screenshots/<name>.png. */
 export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(testInfo.project.outputDir, "app-screenshots", `${name}.png`), fullPage: true });
+  await page.screenshot({
+    path: path.join(testInfo.project.outputDir, "app-screenshots", `${name}.png`),
+    fullPage: true,
+  });
 }
 
 /** The element with focus has a visible focus indicator (an outline). */

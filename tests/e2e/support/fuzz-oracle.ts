@@ -37,19 +37,24 @@ export class InputOracle {
     const parameters = (operation.operation.parameters ?? []) as OpenAPIV3_1.ParameterObject[];
     for (const parameter of parameters.filter((p) => p.in === "path")) {
       const value = pathValues[parameter.name];
-      if (value === undefined || !this.accepts(parameter.schema as OpenAPIV3_1.SchemaObject, value)) return `path ${parameter.name}`;
+      if (value === undefined || !this.accepts(parameter.schema as OpenAPIV3_1.SchemaObject, value))
+        return `path ${parameter.name}`;
     }
-    const query = new URLSearchParams(request.target.includes("?") ? request.target.slice(request.target.indexOf("?")) : "");
+    const query = new URLSearchParams(
+      request.target.includes("?") ? request.target.slice(request.target.indexOf("?")) : "",
+    );
     for (const parameter of parameters.filter((p) => p.in === "query")) {
       const values = query.getAll(parameter.name);
       // A scalar parameter has one value: the list operation's description says a second is a 400.
       if (values.length > 1) return `query ${parameter.name} given twice`;
-      if (values.length === 1 && !this.accepts(parameter.schema as OpenAPIV3_1.SchemaObject, values[0]!)) return `query ${parameter.name}`;
+      if (values.length === 1 && !this.accepts(parameter.schema as OpenAPIV3_1.SchemaObject, values[0]!))
+        return `query ${parameter.name}`;
       if (values.length === 1 && parameter.name === "cursor") return "a cursor this API did not issue";
     }
     for (const parameter of parameters.filter((p) => p.in === "header")) {
       const value = request.headers[parameter.name.toLowerCase()];
-      if (value !== undefined && !this.accepts(parameter.schema as OpenAPIV3_1.SchemaObject, value)) return `header ${parameter.name}`;
+      if (value !== undefined && !this.accepts(parameter.schema as OpenAPIV3_1.SchemaObject, value))
+        return `header ${parameter.name}`;
     }
     const requestBody = operation.operation.requestBody as OpenAPIV3_1.RequestBodyObject | undefined;
     if (requestBody) return this.bodyRefusal(requestBody, request);
@@ -61,7 +66,9 @@ export class InputOracle {
     if (body.length === 0) return requestBody.required ? "no body" : undefined;
     if (body.length > this.maxBodyBytes) return "a body over the limit";
     // JSON is UTF-8 (RFC 8259 §8.1): a charset parameter, if any, must say so.
-    const [mediaType = "", ...parameters] = (request.headers["content-type"] ?? "").split(";").map((part) => part.trim());
+    const [mediaType = "", ...parameters] = (request.headers["content-type"] ?? "")
+      .split(";")
+      .map((part) => part.trim());
     const described = requestBody.content[mediaType.toLowerCase()];
     if (!described) return `media type ${mediaType || "(none)"}`;
     const charset = parameters.find((parameter) => /^charset=/i.test(parameter));

@@ -36,7 +36,11 @@ export function generateIssuerKey(alg: IssuerAlgorithm, kid = `${alg.toLowerCase
 
 /** Called by playwright.config.ts: every process it starts then sees the same keys. */
 export function ensureIssuerKeys(): void {
-  process.env[KEYS_VARIABLE] ??= JSON.stringify([generateIssuerKey("EdDSA"), generateIssuerKey("ES256"), generateIssuerKey("RS256")]);
+  process.env[KEYS_VARIABLE] ??= JSON.stringify([
+    generateIssuerKey("EdDSA"),
+    generateIssuerKey("ES256"),
+    generateIssuerKey("RS256"),
+  ]);
 }
 
 export function issuerKeys(): Record<IssuerAlgorithm, IssuerKey> {
@@ -72,7 +76,11 @@ export function claimsFor(userId: string, overrides: Record<string, unknown> = {
 }
 
 /** Signs with `key` as the issuer would; `header` adds or overrides protected header parameters. */
-export async function signWith(key: IssuerKey, claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
+export async function signWith(
+  key: IssuerKey,
+  claims: JWTPayload,
+  header: Record<string, unknown> = {},
+): Promise<string> {
   const privateKey = await importJWK(key.privateJwk, key.alg);
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT", ...header }).sign(privateKey);
 }

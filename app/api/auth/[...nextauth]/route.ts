@@ -12,7 +12,9 @@ async function handler(request: Request, context: HandlerContext<Params>): Promi
   const options = nextAuthOptions();
   const { nextauth } = await context.params;
   if (!options || !NEXT_AUTH_ACTIONS.includes(nextauth[0] ?? "")) return noSuchRoute(request, context);
-  const nextAuth = publicRoute<Params>(({ params }) => NextAuth(request as NextRequest, { params }, options) as Promise<Response>);
+  const nextAuth = publicRoute<Params>(
+    ({ params }) => NextAuth(request as NextRequest, { params }, options) as Promise<Response>,
+  );
   return nextAuth(request, context);
 }
 

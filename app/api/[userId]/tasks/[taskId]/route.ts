@@ -10,7 +10,9 @@ import { API_ROUTES } from "@/lib/http/routes";
 
 type Params = { userId: string; taskId: string };
 
-export const GET = taskRoute<Params>(async ({ user, taskId }) => taskResponse(orNotFound(await getTask(user.id, taskId))));
+export const GET = taskRoute<Params>(async ({ user, taskId }) =>
+  taskResponse(orNotFound(await getTask(user.id, taskId))),
+);
 
 export const PUT = taskRoute<Params>(async ({ request, user, taskId }) => {
   const update = await readJsonBody(request, TaskUpdate);
