@@ -44,7 +44,7 @@ const server = spawn(
 let chrome: chromeLauncher.LaunchedChrome | undefined;
 
 async function stop() {
-  await chrome?.kill();
+  chrome?.kill();
   if (server.exitCode === null) {
     const exited = new Promise((resolve) => server.once("exit", resolve));
     process.kill(-server.pid!, "SIGTERM");

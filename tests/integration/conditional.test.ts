@@ -22,7 +22,7 @@ async function setup() {
   const path = `/api/${userId}/tasks/${taskId}`;
   const params = { userId, taskId };
   const send = (handler: keyof typeof taskRoute, headers: Record<string, string> = {}, json?: unknown) =>
-    call(taskRoute[handler] as never, handler, path, params, { token, headers, json });
+    call(taskRoute[handler], handler, path, params, { token, headers, json });
   const complete = (headers: Record<string, string> = {}, json?: unknown) =>
     call(completeRoute.PATCH, "PATCH", `${path}/complete`, params, { token, headers, json });
   return { created, send, complete };
@@ -54,7 +54,7 @@ describe("ETag", () => {
           sql`update tasks set title = ${title} where id = ${created.body.id}
               returning to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as updated_at`,
         );
-        stamps.push((result as unknown as { rows: { updated_at: string }[] }).rows[0]!.updated_at);
+        stamps.push((result as { rows: { updated_at: string }[] }).rows[0]!.updated_at);
       }
       return stamps;
     });

@@ -31,7 +31,7 @@ const onTask = (
   userId = as.id,
 ) =>
   call(
-    taskRoute[handler] as never,
+    taskRoute[handler],
     handler,
     `${tasksPath(userId)}/${taskId}`,
     { userId, taskId: String(taskId) },
@@ -318,7 +318,7 @@ describe("methods and routes the API does not serve", () => {
   });
 
   it("answers a JSON 404 for an unknown /api path", async () => {
-    const response = await call(unknownRoute.GET, "GET", "/api/nope", { path: "nope" } as never);
+    const response = await call(unknownRoute.GET, "GET", "/api/nope", { path: "nope" });
     expectError(response, 404, "not_found");
     expect(response.headers.get("cache-control")).toBe("no-store");
   });

@@ -7,7 +7,6 @@ export const newUserId = (label = "user") => `${label}-${randomUUID()}`;
 export const tokenFor = (userId: string, email?: string) =>
   signSessionToken(email ? { id: userId, email } : { id: userId });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route types its own params
 type Handler = (request: Request, context: { params: Promise<any> }) => Promise<Response>;
 
 export interface CallOptions {

@@ -86,7 +86,7 @@ export class Contract {
 
   /** The document with its references resolved, ready to check against. */
   static async of(document: object): Promise<Contract> {
-    return new Contract((await dereference(structuredClone(document) as OpenAPIV3_1.Document)) as Document);
+    return new Contract(await dereference(structuredClone(document) as OpenAPIV3_1.Document));
   }
 
   /** Every operation of the document, in its order. */

@@ -93,6 +93,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     await relayServer.close();
     process.exit(violations.length > 0 ? 1 : 0);
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
 }

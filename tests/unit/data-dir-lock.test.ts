@@ -34,7 +34,7 @@ function holdInAnotherProcess(dataDir: string): Promise<ChildProcess> {
   });
   holders.push(child);
   return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       if (chunk.toString().includes("locked")) resolve(child);
     });
     child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)));

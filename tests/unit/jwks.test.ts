@@ -32,7 +32,9 @@ function endpoint() {
     state.requests += 1;
     if (state.mode === "refuse") throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") });
     if (state.mode === "hang") {
-      return new Promise((_, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
+      return new Promise((_, reject) =>
+        init.signal?.addEventListener("abort", () => reject(init.signal?.reason as Error)),
+      );
     }
     if (state.mode === "error500") return new Response("oops", { status: 500 });
     return Response.json({ keys: state.keys });

@@ -20,6 +20,10 @@ const auth = betterAuth({
   plugins: [jwt()],
 });
 
-createServer(toNodeHandler(auth)).listen(BETTER_AUTH_PORT, "127.0.0.1", () => {
-  console.log(`Better Auth at ${BETTER_AUTH_URL}`);
-});
+createServer((request, response) => void toNodeHandler(auth)(request, response)).listen(
+  BETTER_AUTH_PORT,
+  "127.0.0.1",
+  () => {
+    console.log(`Better Auth at ${BETTER_AUTH_URL}`);
+  },
+);

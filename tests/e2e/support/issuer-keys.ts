@@ -29,7 +29,7 @@ export function generateIssuerKey(alg: IssuerAlgorithm, kid = `${alg.toLowerCase
   return {
     kid,
     alg,
-    privateJwk: privateKey.export({ format: "jwk" }) as JWK,
+    privateJwk: privateKey.export({ format: "jwk" }),
     publicJwk: { ...(publicKey.export({ format: "jwk" }) as JWK), kid, alg, use: "sig" },
   };
 }
