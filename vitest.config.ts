@@ -2,6 +2,7 @@ import "./scripts/load-env";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { settingsDatabaseUrl } from "./tests/support/postgres-settings";
 
 const root = import.meta.dirname;
 const resolve = {
@@ -47,6 +48,16 @@ export default defineConfig({
                 name: "postgres",
                 env: { ...quietLog, DATABASE_URL: postgresUrl, DATABASE_DRIVER: "pg" },
                 globalSetup: ["tests/support/migrate-postgres.ts"],
+              },
+            },
+            {
+              resolve,
+              test: {
+                ...integration,
+                // The same server, a database whose DateStyle, TimeZone and IntervalStyle are far from the defaults.
+                name: "postgres-settings",
+                env: { ...quietLog, DATABASE_URL: settingsDatabaseUrl(postgresUrl), DATABASE_DRIVER: "pg" },
+                globalSetup: ["tests/support/postgres-settings.ts"],
               },
             },
             {
