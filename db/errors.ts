@@ -65,7 +65,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   });
 }
 
-const STATEMENT_SENT = Symbol("statement sent");
+// From the global registry: the pool that marks errors is cached on globalThis (db/client.ts), and each route of a Next.js
+// build may have its own copy of this module, so a module-local Symbol would not be the one the mapping looks for.
+const STATEMENT_SENT = Symbol.for("todo-api.statementSent");
 
 /**
  * Marks a driver's error as the failure of a statement handed to a connection (db/client.ts does it for every query),
