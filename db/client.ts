@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { getEnv, type DatabaseConfig } from "../lib/env";
 import { lockDataDirectory } from "./data-dir-lock";
-import { isNeverMigrated, SchemaBehindError } from "./errors";
+import { isNeverMigrated, markStatementSent, SchemaBehindError } from "./errors";
 import { newestAppliedMigration, schemaKnowledge, schemaStateOf, type SchemaState } from "./migrations";
 import * as schema from "./schema";
 
@@ -22,9 +22,12 @@ interface DatabaseHandle {
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), "drizzle");
 
 // A stuck database must turn into a 503 inside the contract's 5 seconds, never a hung request. Every request makes one
-// database round trip, so its worst case is one connection attempt plus one query: 2 s + 2.5 s. These are client-side
-// timers on purpose: a server-side statement_timeout would need a session SET or a startup parameter, which PgBouncer's
-// transaction pooling (Neon's pooled URL) either drops or refuses.
+// database round trip, so its worst case is getting a connection plus one statement: 2 s + 2.5 s. The statement's bound
+// is the server's first: the app's role has statement_timeout = 2s (drizzle/0006_server_side_timeouts.sql, set on the
+// role because PgBouncer's transaction pooling, Neon's pooled URL, drops or refuses a session SET), so the server ends a
+// statement stuck on a lock, rolls it back and keeps the connection, rather than the client abandoning a backend that
+// still waits while the pool opens another beside it (issue 14). The client's 2.5 s timer is for a server that does not
+// answer at all (frozen, or the network gone); a write it gives up on may have been applied (db/errors.ts).
 interface Timeouts {
   connectMs: number;
   queryMs: number | undefined;
@@ -33,6 +36,39 @@ const SERVING: Timeouts = { connectMs: 2_000, queryMs: 2_500 };
 // A migration runs once, by hand or in a deploy step: it may wait for a suspended Neon compute to wake up, and one
 // statement (building an index) may take minutes.
 const MIGRATING: Timeouts = { connectMs: 15_000, queryMs: undefined };
+// How the app's connections show in pg_stat_activity (and in PgBouncer's SHOW CLIENTS).
+const APPLICATION_NAME = "todo-api";
+// What db:migrate turns off for its own session: the role's request timeouts (drizzle/0006_server_side_timeouts.sql).
+const NO_TIMEOUTS = "set statement_timeout = 0; set lock_timeout = 0; set idle_in_transaction_session_timeout = 0";
+
+/** Any driver's Client class, whose query() takes a callback last or returns a promise. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's rule for a mixin's base class
+type QueryingClient = new (...args: any[]) => { query(...args: unknown[]): unknown };
+
+/**
+ * The driver's Client class, with every failed query's error marked as that of a statement handed to a connection
+ * (markStatementSent), so that a 503 can tell a write that never left from one whose outcome is unknown. Errors of
+ * getting a connection do not pass through query().
+ */
+function markingSentStatements<C extends QueryingClient>(Base: C): C {
+  return class extends Base {
+    override query(...args: unknown[]): unknown {
+      const callback = args.at(-1);
+      if (typeof callback === "function") {
+        args[args.length - 1] = (error: unknown, ...rest: unknown[]) =>
+          (callback as (...results: unknown[]) => unknown)(markStatementSent(error), ...rest);
+        return super.query(...args);
+      }
+      const result = super.query(...args);
+      return result instanceof Promise
+        ? result.catch((error: unknown) => {
+            throw markStatementSent(error);
+          })
+        : result;
+    }
+  };
+}
+
 // Short, because an idle connection pins a function instance (see attachDatabasePool) and a slot of Neon's pooler.
 const IDLE_TIMEOUT_MS = 10_000;
 
@@ -70,9 +106,11 @@ async function openServer(
   config: Extract<DatabaseConfig, { driver: "pg" | "neon" }>,
   url: string,
   timeouts: Timeouts,
+  purpose: "serve" | "migrate",
 ): Promise<DatabaseHandle> {
   const options = {
     connectionString: url,
+    application_name: APPLICATION_NAME,
     max: config.poolMax,
     connectionTimeoutMillis: timeouts.connectMs,
     query_timeout: timeouts.queryMs,
@@ -83,16 +121,16 @@ async function openServer(
   let db: Database;
   let migrate: () => Promise<void>;
   if (config.driver === "pg") {
-    const { Pool } = await import("pg");
+    const { Pool, Client } = await import("pg");
     const { drizzle } = await import("drizzle-orm/node-postgres");
     const migrator = await import("drizzle-orm/node-postgres/migrator");
-    const pgPool = new Pool({ ...options, keepAlive: true });
+    const pgPool = new Pool({ ...options, keepAlive: true, Client: markingSentStatements(Client) });
     db = drizzle({ client: pgPool, schema });
     migrate = () =>
       migrator.migrate(db as Parameters<typeof migrator.migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
     pool = pgPool;
   } else {
-    const { Pool, neonConfig } = await import("@neondatabase/serverless");
+    const { Pool, Client, neonConfig } = await import("@neondatabase/serverless");
     const { drizzle } = await import("drizzle-orm/neon-serverless");
     const migrator = await import("drizzle-orm/neon-serverless/migrator");
     if (typeof WebSocket === "undefined") neonConfig.webSocketConstructor = (await import("ws")).default;
@@ -107,6 +145,8 @@ async function openServer(
       neonConfig.pipelineTLS = false;
     }
     const neonPool = new Pool(options);
+    // Neon's Pool sets its own Client class in its constructor, over any `Client` option.
+    Object.assign(neonPool, { Client: markingSentStatements(Client) });
     db = drizzle({ client: neonPool, schema });
     migrate = () =>
       migrator.migrate(db as Parameters<typeof migrator.migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
@@ -114,6 +154,11 @@ async function openServer(
   }
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on("error", () => {});
+  // A migration may build an index for minutes: its session (the direct URL, never PgBouncer) lifts the role's timeouts.
+  if (purpose === "migrate")
+    pool.on("connect", (client: { query(text: string): Promise<unknown> }) => {
+      void client.query(NO_TIMEOUTS).catch(() => {});
+    });
   // On Vercel, keeps the instance alive until its idle connections are closed, rather than suspending it with them open:
   // a connection frozen for minutes is dead on thaw (the request that picks it up would fail) and holds a server slot
   // meanwhile. Elsewhere it does nothing.
@@ -123,7 +168,7 @@ async function openServer(
 
 function open(config: DatabaseConfig, timeouts: Timeouts, purpose: "serve" | "migrate"): Promise<DatabaseHandle> {
   if (config.driver === "pglite") return openPglite(config.dataDir);
-  return openServer(config, purpose === "migrate" ? config.migrationUrl : config.url, timeouts);
+  return openServer(config, purpose === "migrate" ? config.migrationUrl : config.url, timeouts, purpose);
 }
 
 // How often a process whose database was found behind its migrations looks again, so that running `db:migrate` brings

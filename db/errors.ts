@@ -20,6 +20,14 @@ const UNAVAILABLE_MESSAGES = [
   "cannot use a pool after calling end",
 ];
 
+// The database answers, but not in time for this request: too many connections, or a statement the server ended at the
+// role's statement_timeout or lock_timeout (drizzle/0006_server_side_timeouts.sql), rolled back.
+const BUSY_SQLSTATES = new Set([
+  "53300", // too_many_connections
+  "57014", // query_canceled: statement_timeout, or a cancel request
+  "55P03", // lock_not_available: lock_timeout
+]);
+
 // Rules the database enforces beside the API's validation: if one ever fires, the input was bad, not the server.
 const INVALID_INPUT_SQLSTATES = new Set([
   "22001", // string_data_right_truncation
@@ -48,7 +56,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = codeOf(cause);
     if (
       code &&
-      (NETWORK_ERROR_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code) || code === "53300")
+      (NETWORK_ERROR_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code) || BUSY_SQLSTATES.has(code))
     ) {
       return true;
     }
@@ -56,6 +64,42 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return UNAVAILABLE_MESSAGES.some((fragment) => message.includes(fragment));
   });
 }
+
+// From the global registry: the pool that marks errors is cached on globalThis (db/client.ts), and each route of a Next.js
+// build may have its own copy of this module, so a module-local Symbol would not be the one the mapping looks for.
+const STATEMENT_SENT = Symbol.for("todo-api.statementSent");
+
+/**
+ * Marks a driver's error as the failure of a statement handed to a connection (db/client.ts does it for every query),
+ * as opposed to one that never got a connection. Returns the error.
+ */
+export function markStatementSent<E>(error: E): E {
+  if (typeof error === "object" && error !== null && Object.isExtensible(error)) {
+    Object.defineProperty(error, STATEMENT_SENT, { value: true });
+  }
+  return error;
+}
+
+/**
+ * Whether a statement that failed may have been applied all the same (issue 14 §2): it was handed to a connection, and
+ * no error response of the server's says it was rolled back (an `ERROR`, whose statement's implicit transaction is
+ * rolled back, as at statement_timeout; told from a `FATAL` by its SQLSTATE, since the severity is localised). A lost connection, the client's own query timer, a `FATAL` (the server shutting
+ * down) after the statement was sent: the commit may have happened. A failure to get a connection at all: it was not.
+ */
+export function mayHaveBeenApplied(error: unknown): boolean {
+  const chain = causes(error);
+  const sent = chain.some((cause) => (cause as { [STATEMENT_SENT]?: boolean })[STATEMENT_SENT] === true);
+  const rolledBack = chain.some((cause) => {
+    // A message from the server (the driver gives it a severity, in the server's language) with a SQLSTATE.
+    const code = codeOf(cause);
+    return (cause as { severity?: unknown }).severity !== undefined && code !== undefined && !endsSession(code);
+  });
+  return sent && !rolledBack;
+}
+
+// SQLSTATEs the server sends as FATAL, ending the session: a statement in flight may have committed before.
+const endsSession = (code: string) =>
+  code.startsWith("08") || code.startsWith("28") || /^57P0\d$/.test(code) || ["25P03", "53300", "3D000"].includes(code);
 
 export function isInvalidInputError(error: unknown): boolean {
   return causes(error).some((cause) => INVALID_INPUT_SQLSTATES.has(codeOf(cause) ?? ""));

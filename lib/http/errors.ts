@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { isDatabaseUnavailable, isInvalidInputError, isSchemaMismatch } from "../../db/errors";
+import { isDatabaseUnavailable, isInvalidInputError, isSchemaMismatch, mayHaveBeenApplied } from "../../db/errors";
 import { expectSchemaChange } from "../../db/migrations";
 import { isAuthError } from "../auth/errors";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorDetail, type ErrorStatus } from "../schemas/errors";
@@ -56,6 +56,21 @@ export const internalError = () => new ApiError("internal_error", "an unexpected
 
 export const serviceUnavailable = (message = "the database is unreachable; try again shortly") =>
   new ApiError("service_unavailable", message, undefined, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+
+/**
+ * A write whose statement reached the database, which then stopped answering (the connection lost, or no answer within
+ * the client's query timer): it may have been applied (issue 14 §2). Still the contract's 503 `service_unavailable`,
+ * with `details: [{ "path": "outcome", "message": "unknown" }]` for a client to branch on; every other 503 to a write
+ * means that nothing was written. Documented in docs/api.md and the OpenAPI document.
+ */
+export const outcomeUnknown = () =>
+  new ApiError(
+    "service_unavailable",
+    "the database stopped answering after this write was sent, so it may have been applied: read before retrying, " +
+      "or retry a create with the same Idempotency-Key",
+    [{ path: "outcome", message: "unknown" }],
+    { "Retry-After": String(RETRY_AFTER_SECONDS) },
+  );
 
 export const schemaBehind = () =>
   serviceUnavailable("the database's schema is behind this version of the app: run `npm run db:migrate`, then retry");
@@ -114,12 +129,16 @@ function fromKnownKind(error: unknown): ApiError | undefined {
   return undefined;
 }
 
-/** Every failure, known or not, as the ApiError the client will see: never the failure's own message. */
-export function toApiError(error: unknown): ApiError {
+/**
+ * Every failure, known or not, as the ApiError the client will see: never the failure's own message. `write`: the
+ * request changes data (POST, PUT, PATCH, DELETE), so a database failure after its statement was sent is
+ * outcomeUnknown rather than a plain 503.
+ */
+export function toApiError(error: unknown, { write = false }: { write?: boolean } = {}): ApiError {
   if (error instanceof ApiError) return error;
   const known = fromKnownKind(error);
   if (known) return known;
-  if (isDatabaseUnavailable(error)) return serviceUnavailable();
+  if (isDatabaseUnavailable(error)) return write && mayHaveBeenApplied(error) ? outcomeUnknown() : serviceUnavailable();
   if (isSchemaMismatch(error)) {
     // A table or column is missing: someone changed the schema under this process. Look at it again.
     expectSchemaChange();

@@ -9,6 +9,9 @@ import { errorResponse, withCommonHeaders } from "./responses";
 // then 403, as the contract orders them); the task id (400); the handler; any failure turned into the contract's error;
 // the common headers; one log line.
 
+/** Methods that change nothing: a failure of theirs never leaves a write behind. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 type RouteParams = Record<string, string | string[] | undefined>;
 
 /** The second argument Next.js passes to a route handler. */
@@ -64,7 +67,7 @@ function wrap<Params extends RouteParams>(
       }
       response = await handler({ request, params, requestId, user: user!, taskId });
     } catch (error) {
-      const apiError = toApiError(error);
+      const apiError = toApiError(error, { write: !SAFE_METHODS.has(request.method) });
       // A server-side failure that came from below (a bug, the database) is logged with what was thrown.
       failure = {
         code: apiError.code,

@@ -117,8 +117,11 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string; 
   503: {
     name: "ServiceUnavailable",
     description:
-      "The database is unreachable, or its schema is behind the app's migrations (the message says to run " +
-      "`npm run db:migrate`). Answered within 5 seconds, so the caller can retry.",
+      "The database is unreachable or too busy to answer in time, or its schema is behind the app's migrations (the " +
+      "message says to run `npm run db:migrate`). Answered within 5 seconds, so the caller can retry. To a write " +
+      "(POST, PUT, PATCH, DELETE) it means nothing was written, unless `details` is " +
+      '`[{"path": "outcome", "message": "unknown"}]`: the database stopped answering after the write was sent, so it ' +
+      "may have been applied. Read before retrying such a write, or retry a create with the same `Idempotency-Key`.",
     headers: ["Retry-After"],
   },
 };

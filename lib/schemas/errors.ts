@@ -23,9 +23,11 @@ export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode
 export const errorCodesOf = (status: ErrorStatus) => ERROR_CODES.filter((code) => ERROR_STATUS[code] === status);
 
 export const ErrorDetail = z.strictObject({
-  path: z
-    .string()
-    .meta({ description: "The field, query parameter or path segment at fault: `title`, `limit`, `taskId`, `body`." }),
+  path: z.string().meta({
+    description:
+      "The field, query parameter or path segment at fault: `title`, `limit`, `taskId`, `body`; in a 503 to a " +
+      "write, `outcome` (with the message `unknown`) when the write may have been applied.",
+  }),
   message: z.string(),
 });
 export type ErrorDetail = z.infer<typeof ErrorDetail>;

@@ -30,6 +30,8 @@ interface TestFixtures {
   checkContract: CheckContract;
   /** A PostgreSQL cluster of the test's own, with the app's migrations applied (tests/support/postgres-cluster.ts). */
   postgresCluster: PostgresCluster;
+  /** Settings for postgresCluster's postgresql.conf (`test.use({ postgresSettings: { max_connections: 40 } })`). */
+  postgresSettings: Record<string, string | number>;
   stopsWhatTheTestStarted: void;
 }
 interface WorkerFixtures {
@@ -42,9 +44,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   bob: async ({}, use) => use(await newActor("bob")),
 
   // Its start-up has a budget of its own: a slow initdb on a busy machine must not eat into the test's.
+  postgresSettings: [{}, { option: true }],
   postgresCluster: [
-    async ({}, use) => {
-      const cluster = await createPostgresCluster();
+    async ({ postgresSettings }, use) => {
+      const cluster = await createPostgresCluster(postgresSettings);
       try {
         await cluster.migrate();
         await use(cluster);

@@ -8,13 +8,23 @@ import { SERVER_START_BUDGET_MS, startNextServer, type NextServer } from "./next
 
 // The database goes away while writes keep coming, several times and in several ways, under the real server and each
 // production driver. Afterwards the database itself is read: every acknowledged write must be there, and every write
-// answered with an error must be either absent or there in full.
+// answered with an error must be either absent or there in full, and every write answered 503 absent unless the answer
+// said its outcome is unknown (issue 14). Then a table locked for longer than the contract's 5 s: the app must hold no
+// more backends than its pool, leave room for an administrator, and answer every request within 5 s.
 
 const OUTAGES: Outage[] = ["fast-shutdown", "crash", "freeze", "fast-shutdown"];
 const WRITERS = 4;
 const UP_MS = 2_500;
 const DOWN_MS = 4_000;
 const CONTRACT_BOUND_MS = 5_000;
+/** The lock scenario of issue 14: a small cluster, 16 writers, a lock held for twice the contract's bound. */
+const LOCK_MAX_CONNECTIONS = 40;
+const LOCK_WRITERS = 16;
+const LOCK_HOLD_MS = 10_000;
+/** DATABASE_POOL_MAX's default, which the server runs with. */
+const POOL_MAX = 10;
+/** Connections of the test's own carry an application_name with this prefix; the app's backends are the others. */
+const TEST_APPLICATION = "outage-test-";
 
 const DRIVERS = ["pg", "neon"] as const;
 type Driver = (typeof DRIVERS)[number];
@@ -30,6 +40,8 @@ interface Attempt {
   userId: string;
   status: number;
   code?: string;
+  /** A 503 whose body says the write may have been applied. */
+  outcomeUnknown: boolean;
   startedAt: number;
   endedAt: number;
 }
@@ -42,6 +54,19 @@ interface OutageFigures {
   /** From the database accepting connections again to the first acknowledged write. */
   msToRecovery: number;
 }
+
+interface LockFigures {
+  /** The most backends of the app's seen at once in pg_stat_activity (sampled every 50 ms). */
+  maxAppBackends: number;
+  /** New connections of an administrator, tried every 250 ms, that the server refused. */
+  adminRefusals: string[];
+}
+
+/** A 503 that says the write may have been applied: the connection was lost after the statement was sent. */
+const outcomeUnknown = (status: number, body: any) =>
+  status === 503 && Array.isArray(body?.details) && body.details.some((detail: any) => detail?.path === "outcome");
+/** A 503 that does not say so: the write must not have been applied. */
+const refused503 = (status: number, body: any) => status === 503 && !outcomeUnknown(status, body);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const acknowledged = (status: number) => status >= 200 && status < 300;
@@ -110,7 +135,17 @@ class Client {
       );
     }
     const { status } = response;
-    this.attempts.push({ requestId, method, route, userId: user.id, status, code: parsed?.code, startedAt, endedAt });
+    this.attempts.push({
+      requestId,
+      method,
+      route,
+      userId: user.id,
+      status,
+      code: parsed?.code,
+      outcomeUnknown: outcomeUnknown(status, parsed),
+      startedAt,
+      endedAt,
+    });
     if (endedAt - startedAt >= CONTRACT_BOUND_MS) {
       this.problems.push(`${method} ${route} (${requestId}) took ${Math.round(endedAt - startedAt)} ms`);
     }
@@ -130,7 +165,14 @@ class Writer {
   /** Creates answered with an error: each may have left its task, in full, or nothing at all. */
   readonly uncertainCreates: Snapshot[] = [];
   /** Users created by their first write: a user row may never exist without that write's task, nor the reverse. */
-  readonly firstWriters: { userId: string; acknowledged: boolean }[] = [];
+  readonly firstWriters: { userId: string; acknowledged: boolean; refused: boolean }[] = [];
+  /** Writes answered with a plain 503: each must not have been applied (a create's or PUT's title is unique). */
+  readonly refused: { method: string; id?: number; title?: string }[] = [];
+  /** Titles in acknowledged answers: a refused write's title among them means it was applied after all. */
+  readonly seenTitles = new Set<string>();
+  /** Tasks answered 404 at some point, and those with a delete acknowledged or answered "outcome unknown". */
+  readonly goneIds = new Set<number>();
+  readonly deletesExplained = new Set<number>();
   readonly problems: string[] = [];
   #sequence = 0;
 
@@ -143,7 +185,7 @@ class Writer {
     const live = [...this.tasks].filter(([, possible]) => possible.some((state) => state !== "deleted"));
     const [id] = live[Math.floor(Math.random() * live.length)] ?? [];
     const dice = Math.random();
-    if (id === undefined || dice < 0.4) return this.create();
+    if (id === undefined || dice < 0.4) return void (await this.create());
     if (dice < 0.5) return this.firstWrite();
     if (dice < 0.75) return this.update(id);
     if (dice < 0.9) return this.complete(id);
@@ -155,28 +197,35 @@ class Writer {
     return { title: `title ${label}`, description: `description ${label}`, completed: Math.random() < 0.5 };
   }
 
-  private async create(): Promise<void> {
+  /** A create with a title of its own; public for the probes sent as an outage begins. */
+  async create() {
     const wanted = this.next();
     const url = `/api/${this.user.id}/tasks`;
-    const { status, body } = await this.client.send("POST", url, "/api/[userId]/tasks", this.user, wanted);
+    const answer = await this.client.send("POST", url, "/api/[userId]/tasks", this.user, wanted);
+    const { status, body } = answer;
     if (status === 201) {
       if (!sameState(snapshotOf(body), wanted)) this.problems.push(`create answered ${JSON.stringify(body)}`);
       this.tasks.set(body.id, [snapshotOf(body)]);
+      this.seenTitles.add(body.title);
     } else {
       this.uncertainCreates.push(wanted);
+      if (refused503(status, body)) this.refused.push({ method: "POST", title: wanted.title });
     }
+    return answer;
   }
 
   private async firstWrite(): Promise<void> {
     const user = await newUser(`${this.user.id}-first`);
     const url = `/api/${user.id}/tasks`;
-    const { status } = await this.client.send("POST", url, "/api/[userId]/tasks", user, { title: "first" });
-    this.firstWriters.push({ userId: user.id, acknowledged: status === 201 });
+    const { status, body } = await this.client.send("POST", url, "/api/[userId]/tasks", user, { title: "first" });
+    this.firstWriters.push({ userId: user.id, acknowledged: status === 201, refused: refused503(status, body) });
   }
 
   /** After a write to task `id`: an acknowledged one fixes its state, a refused one adds `ifApplied` as a possibility. */
   private settle(id: number, status: number, body: any, ifApplied: Possible[], matches: (state: Snapshot) => boolean) {
     const possible = this.tasks.get(id)!;
+    if (acknowledged(status) && typeof body?.title === "string") this.seenTitles.add(body.title);
+    if (status === 404) this.goneIds.add(id);
     if (acknowledged(status)) {
       const state: Possible = status === 204 ? "deleted" : snapshotOf(body);
       if (state !== "deleted" && !matches(state)) this.problems.push(`task ${id} answered ${JSON.stringify(body)}`);
@@ -193,6 +242,7 @@ class Writer {
     const wanted = this.next();
     const url = `/api/${this.user.id}/tasks/${id}`;
     const { status, body } = await this.client.send("PUT", url, "/api/[userId]/tasks/[taskId]", this.user, wanted);
+    if (refused503(status, body)) this.refused.push({ method: "PUT", id, title: wanted.title });
     this.settle(id, status, body, [wanted], (state) => sameState(state, wanted));
   }
 
@@ -209,13 +259,16 @@ class Writer {
   private async remove(id: number): Promise<void> {
     const url = `/api/${this.user.id}/tasks/${id}`;
     const { status, body } = await this.client.send("DELETE", url, "/api/[userId]/tasks/[taskId]", this.user);
+    if (refused503(status, body)) this.refused.push({ method: "DELETE", id });
+    if (status === 204 || outcomeUnknown(status, body)) this.deletesExplained.add(id);
     this.settle(id, status, body, ["deleted"], () => true);
   }
 }
 
 /** Takes the database away in each way of OUTAGES while the writers write, probing every route while it is down. */
-async function throughOutages(cluster: PostgresCluster, client: Client, prober: User): Promise<OutageFigures[]> {
+async function throughOutages(cluster: PostgresCluster, client: Client, probing: Writer): Promise<OutageFigures[]> {
   const figures: OutageFigures[] = [];
+  const prober = probing.user;
   const tasks = `/api/${prober.id}/tasks`;
   for (const kind of OUTAGES) {
     await sleep(UP_MS);
@@ -224,7 +277,9 @@ async function throughOutages(cluster: PostgresCluster, client: Client, prober: 
 
     const probes = await Promise.all([
       client.send("GET", tasks, "/api/[userId]/tasks", prober),
-      client.send("POST", tasks, "/api/[userId]/tasks", prober, { title: "probe" }),
+      // A create sent as the outage begins: on a frozen server it reaches a pooled connection, and is applied when the
+      // server wakes up, so its answer must say that its outcome is unknown (issue 14 §2).
+      probing.create(),
       client.send("GET", `${tasks}/1`, "/api/[userId]/tasks/[taskId]", prober),
       client.send("PUT", `${tasks}/1`, "/api/[userId]/tasks/[taskId]", prober, { title: "probe" }),
       client.send("DELETE", `${tasks}/1`, "/api/[userId]/tasks/[taskId]", prober),
@@ -261,6 +316,70 @@ async function throughOutages(cluster: PostgresCluster, client: Client, prober: 
   return figures;
 }
 
+/** A connection of the test's own, named so that it is not counted as the app's. */
+async function connectAs(url: string, name: string): Promise<pg.Client> {
+  const connection = new pg.Client({
+    connectionString: url,
+    application_name: TEST_APPLICATION + name,
+    connectionTimeoutMillis: 2_000,
+  });
+  try {
+    await connection.connect();
+  } catch (error) {
+    await connection.end().catch(() => {});
+    throw error;
+  }
+  return connection;
+}
+
+/**
+ * Issue 14 §1: an administrator locks the tasks table for LOCK_HOLD_MS, as in psql:
+ * `begin; lock table tasks in access exclusive mode; select pg_sleep(10); commit;` (with the timeouts an administrator
+ * turns off for such a session). Meanwhile the app's backends are counted, and an administrator connects every 250 ms.
+ */
+async function throughLock(cluster: PostgresCluster): Promise<LockFigures> {
+  const sampler = await connectAs(cluster.url, "sampler");
+  const admin = await connectAs(cluster.url, "admin");
+  const figures: LockFigures = { maxAppBackends: 0, adminRefusals: [] };
+  let watching = true;
+  const sampling = (async () => {
+    while (watching) {
+      const { rows } = await sampler.query<{ backends: number }>(
+        `select count(*)::int as backends from pg_stat_activity
+         where backend_type = 'client backend' and application_name not like '${TEST_APPLICATION}%'`,
+      );
+      figures.maxAppBackends = Math.max(figures.maxAppBackends, rows[0]!.backends);
+      await sleep(50);
+    }
+  })();
+  const connecting = (async () => {
+    while (watching) {
+      try {
+        const probe = await connectAs(cluster.url, "admin-probe");
+        await probe.query("select 1");
+        await probe.end();
+      } catch (error) {
+        figures.adminRefusals.push(String(error));
+      }
+      await sleep(250);
+    }
+  })();
+  try {
+    await sleep(UP_MS);
+    await admin.query("set statement_timeout = 0; set lock_timeout = 0; set idle_in_transaction_session_timeout = 0");
+    await admin.query("begin");
+    await admin.query("lock table tasks in access exclusive mode");
+    await admin.query("select pg_sleep($1)", [LOCK_HOLD_MS / 1000]);
+    await admin.query("commit");
+    await sleep(UP_MS);
+  } finally {
+    watching = false;
+    await Promise.allSettled([sampling, connecting]);
+    await Promise.allSettled([admin.end(), sampler.end()]);
+  }
+  return figures;
+}
+
 /** Reads the database directly and holds every writer's tasks against what its answers allow. */
 async function checkDatabase(url: string, writers: Writer[]) {
   const database = new pg.Client({ connectionString: url });
@@ -275,8 +394,23 @@ async function checkDatabase(url: string, writers: Writer[]) {
   let tasksExpected = 0;
   let tasksFound = 0;
   let appliedDespiteError = 0;
+  /** Writes answered with a plain 503 (not "outcome unknown") that the database shows were applied (issue 14 §2). */
+  const appliedDespite503: string[] = [];
   for (const writer of writers) {
     const stored = new Map(rows.filter((row) => row.user_id === writer.user.id).map((row) => [row.id, row]));
+    const titles = new Set([...writer.seenTitles, ...[...stored.values()].map((row) => row.title)]);
+    const refusedDeletes = new Set<number>();
+    for (const write of writer.refused) {
+      if (write.method === "DELETE") {
+        const gone = writer.goneIds.has(write.id!) || !stored.has(write.id!);
+        if (gone && !writer.deletesExplained.has(write.id!) && !refusedDeletes.has(write.id!)) {
+          refusedDeletes.add(write.id!);
+          appliedDespite503.push(`DELETE of task ${write.id}`);
+        }
+      } else if (titles.has(write.title!)) {
+        appliedDespite503.push(`${write.method} ${write.id === undefined ? "" : `of task ${write.id} `}${write.title}`);
+      }
+    }
     for (const [id, possible] of writer.tasks) {
       const row = stored.get(id);
       stored.delete(id);
@@ -301,9 +435,10 @@ async function checkDatabase(url: string, writers: Writer[]) {
       }
       if (first.acknowledged && tasks === 0) problems.push(`acknowledged first write of ${first.userId} is missing`);
       if (!first.acknowledged && tasks === 1) appliedDespiteError++;
+      if (first.refused && tasks === 1) appliedDespite503.push(`first write of ${first.userId}`);
     }
   }
-  return { problems, tasksExpected, tasksFound, appliedDespiteError };
+  return { problems, tasksExpected, tasksFound, appliedDespiteError, appliedDespite503 };
 }
 
 /** One log line per request, saying what the client saw. Thousands of them: compared by hand, asserted once. */
@@ -328,6 +463,22 @@ function checkLogs(server: NextServer, attempts: Attempt[]): string[] {
       (attempt.code !== "service_unavailable" || (line.level === "warn" && typeof line.err?.message === "string"));
     return faithful ? [] : [`${attempt.requestId} answered ${attempt.status}, logged as ${JSON.stringify(logged)}`];
   });
+}
+
+/** The figures of a run: what was written, answered, and found in the database (issue 14's "before" and "after"). */
+function writeFigures(client: Client, database: Awaited<ReturnType<typeof checkDatabase>>) {
+  const writes = client.attempts.filter((attempt) => attempt.method !== "GET" && !attempt.userId.startsWith("prober"));
+  return {
+    writesAttempted: writes.length,
+    writesAcknowledged: writes.filter((attempt) => acknowledged(attempt.status)).length,
+    writesRefused503: writes.filter((attempt) => attempt.status === 503 && !attempt.outcomeUnknown).length,
+    writesOutcomeUnknown: writes.filter((attempt) => attempt.outcomeUnknown).length,
+    answersOver5s: client.attempts.filter((attempt) => attempt.endedAt - attempt.startedAt >= CONTRACT_BOUND_MS).length,
+    tasksExpected: database.tasksExpected,
+    tasksFound: database.tasksFound,
+    appliedDespiteError: database.appliedDespiteError,
+    appliedDespite503: database.appliedDespite503.length,
+  };
 }
 
 // The server, on a cluster of the test's own (and on the Neon driver, through a relay of its own): all of it is up
@@ -390,25 +541,14 @@ test.describe("a database that goes away and comes back", () => {
               await sleep(20);
             }
           });
-          const outages = await throughOutages(cluster, client, await newUser("prober"));
+          const prober = new Writer(client, await newUser("prober"));
+          const outages = await throughOutages(cluster, client, prober);
           writing = false;
           await Promise.all(loops);
           await server.stop();
 
-          const database = await checkDatabase(cluster.url, writers);
-          const writes = client.attempts.filter(
-            (attempt) => attempt.method !== "GET" && !attempt.userId.startsWith("prober"),
-          );
-          const figures = {
-            driver,
-            outages,
-            writesAttempted: writes.length,
-            writesAcknowledged: writes.filter((attempt) => acknowledged(attempt.status)).length,
-            writesRefused503: writes.filter((attempt) => attempt.status === 503).length,
-            tasksExpected: database.tasksExpected,
-            tasksFound: database.tasksFound,
-            appliedDespiteError: database.appliedDespiteError,
-          };
+          const database = await checkDatabase(cluster.url, [...writers, prober]);
+          const figures = { driver, outages, ...writeFigures(client, database) };
           console.log(`outage figures ${JSON.stringify(figures)}`);
           await testInfo.attach(`outage-figures-${driver}.json`, {
             body: JSON.stringify(figures, null, 2),
@@ -421,6 +561,7 @@ test.describe("a database that goes away and comes back", () => {
             "answers that contradict earlier ones",
           ).toEqual([]);
           expect(database.problems, "what the database holds").toEqual([]);
+          expect(database.appliedDespite503, "writes answered 503 that were applied").toEqual([]);
           expect(checkLogs(server, client.attempts), "log lines").toEqual([]);
           expect(relay?.pgbouncerViolations() ?? [], "statements PgBouncer transaction pooling would break").toEqual(
             [],
@@ -438,6 +579,73 @@ test.describe("a database that goes away and comes back", () => {
           expect(figures.writesRefused503).toBeGreaterThan(0);
         } finally {
           // The writers stop before the fixtures take the server and the database away.
+          writing = false;
+          await Promise.allSettled(loops);
+        }
+      });
+    });
+  }
+});
+
+test.describe("a table locked for longer than the contract's 5 s (issue 14)", () => {
+  test.skip(!postgresBinDir() && !process.env.CI, "needs PostgreSQL's server binaries (initdb, pg_ctl)");
+  // About 18 s of writes by design (UP_MS, LOCK_HOLD_MS, UP_MS), and then the database and the logs are read.
+  test.setTimeout(90_000);
+
+  for (const driver of DRIVERS) {
+    test.describe(() => {
+      test.use({ driver, postgresSettings: { max_connections: LOCK_MAX_CONNECTIONS } });
+      test(`${driver}: no more backends than the pool, an administrator never refused, every answer within 5 s, no 503 applied`, async ({
+        checkContract,
+        postgresCluster: cluster,
+        server,
+      }, testInfo) => {
+        let writing = true;
+        let loops: Promise<void>[] = [];
+        try {
+          const client = new Client(server, `lock-${driver}`, checkContract);
+          const writers = await Promise.all(
+            Array.from(
+              { length: LOCK_WRITERS },
+              async (_, index) => new Writer(client, await newUser(`locked${index}`)),
+            ),
+          );
+          loops = writers.map(async (writer) => {
+            while (writing) {
+              await writer.writeOnce();
+              await sleep(20);
+            }
+          });
+          const lock = await throughLock(cluster);
+          writing = false;
+          await Promise.all(loops);
+          await server.stop();
+
+          const database = await checkDatabase(cluster.url, writers);
+          const figures = {
+            driver,
+            maxAppBackends: lock.maxAppBackends,
+            adminRefusals: lock.adminRefusals.length,
+            ...writeFigures(client, database),
+          };
+          console.log(`lock figures ${JSON.stringify(figures)}`);
+          await testInfo.attach(`lock-figures-${driver}.json`, {
+            body: JSON.stringify({ ...figures, adminRefusals: lock.adminRefusals }, null, 2),
+            contentType: "application/json",
+          });
+
+          expect(lock.maxAppBackends, "the app's backends at once").toBeLessThanOrEqual(POOL_MAX);
+          expect(lock.adminRefusals, "an administrator's connections refused").toEqual([]);
+          expect(client.problems, "answers outside the contract (or later than 5 s)").toEqual([]);
+          expect(
+            writers.flatMap((writer) => writer.problems),
+            "answers that contradict earlier ones",
+          ).toEqual([]);
+          expect(database.problems, "what the database holds").toEqual([]);
+          expect(database.appliedDespite503, "writes answered 503 that were applied").toEqual([]);
+          expect(figures.writesAcknowledged).toBeGreaterThan(0);
+          expect(figures.writesRefused503, "writes refused while the table was locked").toBeGreaterThan(0);
+        } finally {
           writing = false;
           await Promise.allSettled(loops);
         }

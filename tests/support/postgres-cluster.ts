@@ -72,8 +72,11 @@ function serverProcesses(dataDir: string): number[] {
   return [postmaster, ...children];
 }
 
-/** A new cluster on a free port, in a directory of the test run's, started and ready for connections. */
-export async function createPostgresCluster(): Promise<PostgresCluster> {
+/**
+ * A new cluster on a free port, in a directory of the test run's, started and ready for connections. `settings` are
+ * appended to its postgresql.conf (say `{ max_connections: 40 }`).
+ */
+export async function createPostgresCluster(settings: Record<string, string | number> = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("no PostgreSQL server binaries (initdb, pg_ctl) found; set PG_BIN_DIR");
   const port = await freePort();
@@ -131,7 +134,10 @@ export async function createPostgresCluster(): Promise<PostgresCluster> {
     // fsync off: the outages here kill server processes, never the machine, so the OS keeps every write it was given.
     await appendFile(
       path.join(dataDir, "postgresql.conf"),
-      `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nfsync = off\n`,
+      `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nfsync = off\n` +
+        Object.entries(settings)
+          .map(([name, value]) => `${name} = ${typeof value === "number" ? value : `'${value}'`}\n`)
+          .join(""),
     );
     await start();
   } catch (error) {

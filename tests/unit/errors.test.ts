@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { markStatementSent } from "@/db/errors";
 import { ApiError, errorBody, toApiError } from "@/lib/http/errors";
 
 class FakeDrizzleQueryError extends Error {
@@ -8,6 +9,9 @@ class FakeDrizzleQueryError extends Error {
 }
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+/** An error response of the server's, as node-postgres and Neon's driver build it. */
+const fromServer = (message: string, code: string, severity: string) =>
+  Object.assign(withCode(message, code), { severity });
 
 describe("toApiError", () => {
   it("passes ApiErrors through unchanged", () => {
@@ -21,6 +25,8 @@ describe("toApiError", () => {
     ["a server shutting down", withCode("terminating connection due to administrator command", "57P01")],
     ["a connection exception", withCode("connection failure", "08006")],
     ["a dropped connection", new Error("Connection terminated unexpectedly")],
+    ["a statement the server ended at statement_timeout", fromServer("canceling statement", "57014", "ERROR")],
+    ["a lock not granted within lock_timeout", fromServer("could not obtain lock", "55P03", "ERROR")],
   ])("answers 503 with Retry-After for %s, even wrapped by drizzle", (_label, cause) => {
     const error = toApiError(new FakeDrizzleQueryError(cause));
     expect(error.status).toBe(503);
@@ -51,5 +57,37 @@ describe("toApiError", () => {
   it("answers 500 without internals for anything else", () => {
     const error = toApiError(new FakeDrizzleQueryError(withCode('syntax error at or near "selec"', "42601")));
     expect(errorBody(error)).toEqual({ error: "an unexpected error occurred", code: "internal_error" });
+  });
+});
+
+describe("a write the database stopped answering (issue 14 §2)", () => {
+  const unknown = { path: "outcome", message: "unknown" };
+  const detailsOf = (cause: unknown, write = true) =>
+    errorBody(toApiError(new FakeDrizzleQueryError(cause), { write })).details;
+
+  it.each([
+    ["the client's query timer", () => new Error("Query read timeout")],
+    ["a dropped connection", () => new Error("Connection terminated unexpectedly")],
+    ["a reset connection", () => withCode("read ECONNRESET", "ECONNRESET")],
+    ["the server shutting down (FATAL)", () => fromServer("terminating connection", "57P01", "FATAL")],
+  ])("after the statement was sent, says the outcome is unknown: %s", (_label, cause) => {
+    const error = toApiError(new FakeDrizzleQueryError(markStatementSent(cause())), { write: true });
+    expect(error.status).toBe(503);
+    expect(error.code).toBe("service_unavailable");
+    expect(error.headers).toEqual({ "Retry-After": "5" });
+    expect(errorBody(error).details).toEqual([unknown]);
+  });
+
+  it.each([
+    ["never got a connection", () => new Error("timeout exceeded when trying to connect")],
+    ["a refused connection", () => withCode("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED")],
+    ["the server ended it (statement_timeout)", () => markStatementSent(fromServer("canceling", "57014", "ERROR"))],
+    ["the server ended it, in its own language", () => markStatementSent(fromServer("Abbruch", "57014", "FEHLER"))],
+  ])("says nothing was written when it was not: %s", (_label, cause) => {
+    expect(detailsOf(cause())).toBeUndefined();
+  });
+
+  it("a read is never 'outcome unknown'", () => {
+    expect(detailsOf(markStatementSent(new Error("Query read timeout")), false)).toBeUndefined();
   });
 });
