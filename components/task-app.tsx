@@ -67,9 +67,11 @@ export function TaskApp({ userId }: { userId: string }) {
     });
   };
 
-  const navigate = useCallback((next: View, { replace }: { replace: boolean }) => {
+  const navigate = useCallback((change: (current: View) => View, { replace }: { replace: boolean }) => {
+    // The URL is the view's source: it changes at once, useSearchParams follows in a transition.
+    const current = viewFromSearchParams(new URLSearchParams(window.location.search));
     // Next.js keeps useSearchParams in step with the History API: no server round trip for a view change.
-    const url = `${window.location.pathname}${searchOfView(next)}`;
+    const url = `${window.location.pathname}${searchOfView(change(current))}`;
     if (replace) window.history.replaceState(null, "", url);
     else window.history.pushState(null, "", url);
   }, []);
