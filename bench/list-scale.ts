@@ -33,6 +33,8 @@ await closeDatabase();
 
 const client = new pg.Client({ connectionString: database.url });
 await client.connect();
+// Seeding may take longer than the role's statement_timeout for requests (drizzle/0006_server_side_timeouts.sql).
+await client.query("set statement_timeout = 0");
 for (const size of SIZES) {
   await client.query(`insert into users (id) values ($1)`, [`user-${size}`]);
   await client.query(

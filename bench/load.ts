@@ -36,6 +36,8 @@ export interface Measurement {
 export async function seedFixture(databaseUrl: string, users: number, tasksPerUser: number): Promise<Fixture> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
+  // Seeding may take longer than the role's statement_timeout for requests (drizzle/0006_server_side_timeouts.sql).
+  await client.query("set statement_timeout = 0");
   await client.query(`insert into users (id) select 'bench-' || u from generate_series(1, ${users}) as u`);
   const seeded = await client.query<{ user_id: string; ids: number[] }>(`
     with inserted as (
