@@ -206,7 +206,7 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "unavailable";
             /** @enum {string} */
-            database: "ok" | "unreachable" | "not_migrated";
+            database: "ok" | "unreachable" | "not_migrated" | "disk_full";
         };
         ErrorBody: {
             /** @description A sentence for people; never a stack trace, SQL or a driver's message. */

@@ -1,5 +1,12 @@
 import type { z } from "zod";
-import { isDatabaseUnavailable, isInvalidInputError, isSchemaMismatch, mayHaveBeenApplied } from "../../db/errors";
+import { noteDiskFull } from "../../db/disk-space";
+import {
+  isDatabaseUnavailable,
+  isDiskFull,
+  isInvalidInputError,
+  isSchemaMismatch,
+  mayHaveBeenApplied,
+} from "../../db/errors";
 import { expectSchemaChange } from "../../db/migrations";
 import { isAuthError } from "../auth/errors";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorDetail, type ErrorStatus } from "../schemas/errors";
@@ -132,6 +139,16 @@ function fromKnownKind(error: unknown): ApiError | undefined {
   if (code === "schema_behind") return schemaBehind();
   if (code === "data_directory_in_use") {
     return serviceUnavailable("the embedded database is in use by another process; see the server's log");
+  }
+  if (code === "embedded_database_unusable") {
+    const { dataDir } = error as { dataDir?: unknown };
+    return serviceUnavailable(
+      `the embedded database at ${String(dataDir)} cannot be opened: its files look damaged; see the server's log`,
+    );
+  }
+  if (isDiskFull(error)) {
+    noteDiskFull();
+    return serviceUnavailable("the database's disk is full: nothing was written; retry once space has been freed");
   }
   return undefined;
 }

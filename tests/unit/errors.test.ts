@@ -37,6 +37,15 @@ describe("toApiError", () => {
     expect(error.headers).toEqual({ "Retry-After": "5" });
   });
 
+  it("answers 503 saying the disk is full, not 500, when the database cannot extend a file (disk_full, 53100)", () => {
+    const cause = withCode('could not extend file "base/5/16385": No space left on device', "53100");
+    const error = toApiError(new FakeDrizzleQueryError(cause));
+    expect(error.status).toBe(503);
+    expect(error.code).toBe("service_unavailable");
+    expect(error.message).toContain("disk is full");
+    expect(error.headers).toEqual({ "Retry-After": "5" });
+  });
+
   it("answers 400 when the database itself refuses the input", () => {
     const error = toApiError(new FakeDrizzleQueryError(withCode("violates check", "23514")));
     expect(error.status).toBe(400);
