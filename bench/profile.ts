@@ -33,7 +33,9 @@ try {
   try {
     await throughput(server.baseUrl, scenario, 3, 64);
     const result = await throughput(server.baseUrl, scenario, seconds, 64);
-    console.error(`${name}: ${result.requestsPerSecond.toFixed(0)} req/s, ${result.errors} errors, ${result.non2xx} non-2xx`);
+    console.error(
+      `${name}: ${result.requestsPerSecond.toFixed(0)} req/s, ${result.errors} errors, ${result.non2xx} non-2xx`,
+    );
   } finally {
     await server.stop();
   }
@@ -87,7 +89,9 @@ function summarize(profile: CpuProfile): void {
     for (const [label, time] of [...sums].sort((a, b) => b[1] - a[1]).slice(0, 25))
       console.log(`${((100 * time) / total).toFixed(1).padStart(5)} %  ${label}`);
   };
-  print("self time by package or file", (id) => where(nodes.get(id)!.callFrame.url, nodes.get(id)!.callFrame.functionName));
+  print("self time by package or file", (id) =>
+    where(nodes.get(id)!.callFrame.url, nodes.get(id)!.callFrame.functionName),
+  );
   print("self time by function", (id) => {
     const { functionName, url, lineNumber } = nodes.get(id)!.callFrame;
     return `${functionName || "(anonymous)"}  ${where(url, functionName)}:${lineNumber + 1}`;

@@ -14,7 +14,15 @@ import {
   type Measurement,
   type Scenario,
 } from "./load";
-import { benchDatabase, cpuUsage, ensurePortFree, machine, percentile, startServer, type RunningServer } from "./support";
+import {
+  benchDatabase,
+  cpuUsage,
+  ensurePortFree,
+  machine,
+  percentile,
+  startServer,
+  type RunningServer,
+} from "./support";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -200,7 +208,9 @@ try {
         console.error(
           `${name} c=${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, ${measured.serverCpuMicros!.toFixed(0)} µs/req; ` +
             `floor ${floor.requestsPerSecond.toFixed(0)}, ${floor.serverCpuMicros!.toFixed(0)} µs/req` +
-            (baseline ? `; bare ${baseline.requestsPerSecond.toFixed(0)}, ${baseline.serverCpuMicros!.toFixed(0)} µs/req` : ""),
+            (baseline
+              ? `; bare ${baseline.requestsPerSecond.toFixed(0)}, ${baseline.serverCpuMicros!.toFixed(0)} µs/req`
+              : ""),
         );
       }
     }
