@@ -142,7 +142,9 @@ async function openServer(
     const { Pool, Client, neonConfig } = await import("@neondatabase/serverless");
     const { drizzle } = await import("drizzle-orm/neon-serverless");
     const migrator = await import("drizzle-orm/neon-serverless/migrator");
-    if (typeof WebSocket === "undefined") neonConfig.webSocketConstructor = (await import("ws")).default;
+    // Always `ws`, as Neon documents for Node.js: Node 22+ has a global WebSocket (undici's) that the driver would pick
+    // up otherwise, whose failures carry no error code, so a database going away would read as a bug (500, not 503).
+    neonConfig.webSocketConstructor = (await import("ws")).default;
     if (config.wsProxy) {
       // A WebSocket proxy of our own (tests, local development) relays to a plain Postgres, which knows nothing of the
       // shortcuts Neon's proxy takes: no pipelined startup and password (it may not ask for a cleartext password), and
