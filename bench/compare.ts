@@ -1,7 +1,8 @@
 // npm run bench:compare -- <before-dir> — A/B of two builds of the app on one database, interleaved: both servers run at
 // once and take turns under the same load, so that drift in the machine (a shared VM's speed varies by tens of percent
 // from one minute to the next) falls on both alike. <before-dir> is another checkout with its own `next build`
-// (e.g. `git worktree add /tmp/before <commit> && ln -s $PWD/node_modules /tmp/before/ && (cd /tmp/before && npx next build)`),
+// (e.g. `git worktree add /tmp/before <commit> && cp -al node_modules /tmp/before/ && (cd /tmp/before && npx next build)`:
+// Turbopack refuses a symlinked node_modules),
 // or this same directory with BENCH_BEFORE_NODE / BENCH_AFTER_NODE naming a Node.js binary for each side.
 import "../scripts/load-env";
 import { scenarios, seedFixture, throughput } from "./load";
