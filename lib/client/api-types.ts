@@ -179,7 +179,7 @@ export interface components {
             completed?: boolean;
         };
         ErrorDetail: {
-            /** @description The field, query parameter or path segment at fault: `title`, `limit`, `taskId`, `body`. */
+            /** @description The field, query parameter or path segment at fault: `title`, `limit`, `taskId`, `body`; in a 503 to a write, `outcome` (with the message `unknown`) when the write may have been applied. */
             path: string;
             message: string;
         };
@@ -372,7 +372,7 @@ export interface components {
                 };
             };
         };
-        /** @description The database is unreachable, or its schema is behind the app's migrations (the message says to run `npm run db:migrate`). Answered within 5 seconds, so the caller can retry. */
+        /** @description The database is unreachable or too busy to answer in time, or its schema is behind the app's migrations (the message says to run `npm run db:migrate`). Answered within 5 seconds, so the caller can retry. To a write (POST, PUT, PATCH, DELETE) it means nothing was written, unless `details` is `[{"path": "outcome", "message": "unknown"}]`: the database stopped answering after the write was sent, so it may have been applied. Read before retrying such a write, or retry a create with the same `Idempotency-Key`. */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
