@@ -1,5 +1,11 @@
 import type { z } from "zod";
-import { isDatabaseUnavailable, isInvalidInputError, isSchemaMismatch, mayHaveBeenApplied } from "../../db/errors";
+import {
+  isDatabaseUnavailable,
+  isInvalidInputError,
+  isSchemaMismatch,
+  isStatementTimeout,
+  mayHaveBeenApplied,
+} from "../../db/errors";
 import { expectSchemaChange } from "../../db/migrations";
 import { isAuthError } from "../auth/errors";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorDetail, type ErrorStatus } from "../schemas/errors";
@@ -138,7 +144,12 @@ export function toApiError(error: unknown, { write = false }: { write?: boolean 
   if (error instanceof ApiError) return error;
   const known = fromKnownKind(error);
   if (known) return known;
-  if (isDatabaseUnavailable(error)) return write && mayHaveBeenApplied(error) ? outcomeUnknown() : serviceUnavailable();
+  if (isDatabaseUnavailable(error)) {
+    if (write && mayHaveBeenApplied(error)) return outcomeUnknown();
+    if (isStatementTimeout(error))
+      return serviceUnavailable("the database is too busy to answer in time; try again shortly");
+    return serviceUnavailable();
+  }
   if (isSchemaMismatch(error)) {
     // A table or column is missing: someone changed the schema under this process. Look at it again.
     expectSchemaChange();
