@@ -1,7 +1,8 @@
 // npm run bench:compare -- <before-dir> — A/B of two builds of the app on one database, interleaved: both servers run at
 // once and take turns under the same load, so that drift in the machine (a shared VM's speed varies by tens of percent
 // from one minute to the next) falls on both alike. <before-dir> is another checkout with its own `next build`
-// (e.g. `git worktree add /tmp/before <commit> && ln -s $PWD/node_modules /tmp/before/ && (cd /tmp/before && npx next build)`).
+// (e.g. `git worktree add /tmp/before <commit> && ln -s $PWD/node_modules /tmp/before/ && (cd /tmp/before && npx next build)`),
+// or this same directory with BENCH_BEFORE_NODE / BENCH_AFTER_NODE naming a Node.js binary for each side.
 import "../scripts/load-env";
 import { scenarios, seedFixture, throughput } from "./load";
 import { benchDatabase, cpuUsage, percentile, startServer } from "./support";
@@ -13,7 +14,8 @@ if (!beforeDir) {
 }
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const only = (process.env.BENCH_ONLY ?? "list,get,create").split(",");
+const only = (process.env.BENCH_ONLY ?? "list,get,create,toggle").split(",");
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const AUTH_SECRET = "bench-secret-bench-secret-bench-secret";
 process.env.AUTH_SECRET = AUTH_SECRET;
 
@@ -26,19 +28,19 @@ const fixture = await seedFixture(database.url, 200, 50);
 const workload = scenarios(fixture);
 const env = { DATABASE_URL: database.url, AUTH_SECRET };
 const servers = {
-  before: await startServer(3165, env, beforeDir),
-  after: await startServer(3166, env),
+  before: await startServer(3165, env, { directory: beforeDir, node: process.env.BENCH_BEFORE_NODE }),
+  after: await startServer(3166, env, { node: process.env.BENCH_AFTER_NODE }),
 };
 const samples: Record<string, Record<"before" | "after", { rps: number[]; cpu: number[] }>> = {};
 try {
   for (const name of only) {
     samples[name] = { before: { rps: [], cpu: [] }, after: { rps: [], cpu: [] } };
-    for (const server of Object.values(servers)) await throughput(server.baseUrl, workload[name]!, 2);
+    for (const server of Object.values(servers)) await throughput(server.baseUrl, workload[name]!, 2, CONNECTIONS);
     for (let round = 0; round < ROUNDS; round++) {
       for (const side of round % 2 === 0 ? (["before", "after"] as const) : (["after", "before"] as const)) {
         const server = servers[side];
         const cpuBefore = cpuUsage(server.process.pid!).server;
-        const result = await throughput(server.baseUrl, workload[name]!, SECONDS);
+        const result = await throughput(server.baseUrl, workload[name]!, SECONDS, CONNECTIONS);
         const cpu = cpuUsage(server.process.pid!).server - cpuBefore;
         samples[name][side].rps.push(result.requestsPerSecond);
         samples[name][side].cpu.push((cpu / result.requests) * 1e6);

@@ -14,9 +14,10 @@ import {
   type Measurement,
   type Scenario,
 } from "./load";
-import { benchDatabase, cpuUsage, ensurePortFree, machine, startServer, type RunningServer } from "./support";
+import { benchDatabase, cpuUsage, ensurePortFree, machine, percentile, startServer, type RunningServer } from "./support";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const USERS = 200;
 const TASKS_PER_USER = 50;
@@ -41,6 +42,26 @@ async function measure(
     ...measurement,
     serverCpuMicros: ((after.server - before.server) / measurement.requests) * 1e6,
     databaseCpuMicros: ((after.database - before.database) / measurement.requests) * 1e6,
+  };
+}
+
+/** Each field of a row's measurement as the median over its rounds (`errors` and `non2xx` summed: any is too many). */
+function medianMeasurement(rounds: Measurement[]): Measurement {
+  const median = (pick: (m: Measurement) => number) =>
+    percentile(
+      rounds.map(pick).sort((a, b) => a - b),
+      50,
+    );
+  return {
+    ...rounds[0]!,
+    requests: rounds.reduce((sum, m) => sum + m.requests, 0),
+    requestsPerSecond: median((m) => m.requestsPerSecond),
+    p50: median((m) => m.p50),
+    p99: median((m) => m.p99),
+    errors: rounds.reduce((sum, m) => sum + m.errors, 0),
+    non2xx: rounds.reduce((sum, m) => sum + m.non2xx, 0),
+    serverCpuMicros: median((m) => m.serverCpuMicros!),
+    databaseCpuMicros: median((m) => m.databaseCpuMicros!),
   };
 }
 
@@ -145,7 +166,7 @@ const workload = scenarios(fixture);
 const names = Object.keys(workload).filter(
   (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(name),
 );
-const levels = (process.env.BENCH_LEVELS ?? "32,1").split(",").map(Number);
+const levels = (process.env.BENCH_LEVELS ?? "64,1").split(",").map(Number);
 const quick = process.env.BENCH_QUICK === "1";
 const results: Record<string, Record<number, { app: Measurement; floor: Measurement; baseline?: Measurement }>> = {};
 let peakRss = 0;
@@ -155,18 +176,31 @@ try {
   const app = await startServer(APP_PORT, { ...env, BENCH_FLOOR_ROUTE: "1" });
   const baselineServer = quick ? undefined : await startBaseline(env);
   try {
-    // Each scenario is measured right beside its two baselines (floor, app, bare, one after the other), so that the
-    // machine's drift over the minutes of a run does not land in the ratios.
+    // Each scenario is measured right beside its two baselines, in interleaved rounds (floor, app, bare; then again),
+    // and each figure is the median of its rounds, so that the machine's drift over a run does not land in the ratios.
     for (const connections of levels) {
       for (const name of names) {
-        const floor = await measure(app.baseUrl, floorScenario, connections, app.process.pid!);
-        const measured = await measure(app.baseUrl, workload[name]!, connections, app.process.pid!);
-        const baseline = baselineServer
-          ? await measure(`http://127.0.0.1:${BASELINE_PORT}`, workload[name]!, connections, baselineServer.group)
-          : undefined;
+        const rounds: { app: Measurement[]; floor: Measurement[]; baseline: Measurement[] } = {
+          app: [],
+          floor: [],
+          baseline: [],
+        };
+        for (let round = 0; round < ROUNDS; round++) {
+          rounds.floor.push(await measure(app.baseUrl, floorScenario, connections, app.process.pid!));
+          rounds.app.push(await measure(app.baseUrl, workload[name]!, connections, app.process.pid!));
+          if (baselineServer)
+            rounds.baseline.push(
+              await measure(`http://127.0.0.1:${BASELINE_PORT}`, workload[name]!, connections, baselineServer.group),
+            );
+        }
+        const measured = medianMeasurement(rounds.app);
+        const floor = medianMeasurement(rounds.floor);
+        const baseline = baselineServer ? medianMeasurement(rounds.baseline) : undefined;
         (results[name] ??= {})[connections] = { app: measured, floor, baseline };
         console.error(
-          `${name} c=${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, floor ${floor.requestsPerSecond.toFixed(0)}`,
+          `${name} c=${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, ${measured.serverCpuMicros!.toFixed(0)} µs/req; ` +
+            `floor ${floor.requestsPerSecond.toFixed(0)}, ${floor.serverCpuMicros!.toFixed(0)} µs/req` +
+            (baseline ? `; bare ${baseline.requestsPerSecond.toFixed(0)}, ${baseline.serverCpuMicros!.toFixed(0)} µs/req` : ""),
         );
       }
     }
@@ -188,11 +222,12 @@ const lines = [
   `# Benchmark — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine()}`,
   "",
   `${USERS} users × ${TASKS_PER_USER} tasks on PostgreSQL, random users with valid tokens, ${SECONDS} s per row after ` +
-    `${WARMUP_SECONDS} s of warm-up. 32 connections: autocannon; 1 connection: a sequential keep-alive client. ` +
-    "Each row's floor and bare baseline were measured right beside it.",
+    `${WARMUP_SECONDS} s of warm-up. Many connections: autocannon; 1 connection: a sequential keep-alive client. ` +
+    `Each row's floor, app and bare baseline were measured in ${ROUNDS} interleaved rounds; figures are medians.`,
   "",
-  "| scenario | conn. | req/s | p50 ms | p99 ms | errors | non-2xx | floor req/s | vs floor | bare req/s | vs bare | p50 − floor p50 | server CPU µs/req (floor) | db CPU µs/req |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| scenario | conn. | req/s | p50 ms | p99 ms | errors | non-2xx | floor req/s | vs floor | bare req/s | vs bare | p50 − floor p50 | " +
+    "server CPU µs/req: app | floor | app − floor | bare | (app − floor) ÷ bare | db CPU µs/req |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 ];
 for (const connections of levels) {
   for (const name of names) {
@@ -201,7 +236,10 @@ for (const connections of levels) {
       `| ${name} | ${connections} | ${app.requestsPerSecond.toFixed(0)} | ${app.p50.toFixed(2)} | ${app.p99.toFixed(2)} | ${app.errors} | ${app.non2xx} | ` +
         `${f.requestsPerSecond.toFixed(0)} | ${ratio(app.requestsPerSecond, f.requestsPerSecond)} | ` +
         `${baseline?.requestsPerSecond.toFixed(0) ?? "–"} | ${baseline ? ratio(app.requestsPerSecond, baseline.requestsPerSecond) : "–"} | ` +
-        `${(app.p50 - f.p50).toFixed(2)} | ${app.serverCpuMicros!.toFixed(0)} (${f.serverCpuMicros!.toFixed(0)}) | ${app.databaseCpuMicros!.toFixed(0)} |`,
+        `${(app.p50 - f.p50).toFixed(2)} | ${app.serverCpuMicros!.toFixed(0)} | ${f.serverCpuMicros!.toFixed(0)} | ` +
+        `${(app.serverCpuMicros! - f.serverCpuMicros!).toFixed(0)} | ${baseline?.serverCpuMicros!.toFixed(0) ?? "–"} | ` +
+        `${baseline ? ((app.serverCpuMicros! - f.serverCpuMicros!) / baseline.serverCpuMicros!).toFixed(2) : "–"} | ` +
+        `${app.databaseCpuMicros!.toFixed(0)} |`,
     );
   }
 }

@@ -54,11 +54,21 @@ export async function ensurePortFree(port: number): Promise<void> {
 }
 
 /** `next start` of the build in `directory` (this checkout by default). */
-export async function startServer(port: number, env: Record<string, string>, directory = "."): Promise<RunningServer> {
+/**
+ * `next start` of the build in `options.directory` (default: this checkout) on `port`, in its own process group, once
+ * /api/health answers 200. `options.node` is the Node.js binary that runs it (default: BENCH_NODE, else this one),
+ * `options.nodeArgs` options for it (`--cpu-prof`).
+ */
+export async function startServer(
+  port: number,
+  env: Record<string, string>,
+  options: { directory?: string; node?: string; nodeArgs?: string[] } = {},
+): Promise<RunningServer> {
+  const { directory = ".", node = process.env.BENCH_NODE ?? process.execPath, nodeArgs = [] } = options;
   if (!existsSync(`${directory}/.next/BUILD_ID`))
     throw new Error(`no production build in ${directory}: run \`npx next build\``);
   await ensurePortFree(port);
-  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], {
+  const child = spawn(node, [...nodeArgs, "node_modules/next/dist/bin/next", "start", "-p", String(port)], {
     cwd: directory,
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },
     detached: true,

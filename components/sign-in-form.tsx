@@ -1,28 +1,22 @@
 "use client";
 
-import { useEffect, useState, type FormEvent } from "react";
-import { clearExpiredSession, expiredSession } from "@/lib/client/drafts";
+import { useState, useSyncExternalStore, type FormEvent } from "react";
+import { clearExpiredSession, expiredSession, unchanging } from "@/lib/client/drafts";
 
 /**
  * next-auth's credentials sign-in: a user id and a password (any password outside production). On success the page
  * reloads as it is, URL included, so the same view and any saved drafts come back.
  */
 export function SignInForm({ passwordRequired }: { passwordRequired: boolean }) {
-  const [userId, setUserId] = useState("");
+  // sessionStorage exists only in the browser: the server, and hydration, render without it.
+  const expired = useSyncExternalStore(unchanging, expiredSession, () => null) || null;
+  // null until the person types: the user id whose session expired fills the field meanwhile.
+  const [typedUserId, setUserId] = useState<string | null>(null);
+  const userId = typedUserId ?? expired ?? "";
   const [password, setPassword] = useState("");
-  const [expired, setExpired] = useState(false);
   const [state, setState] = useState<{ phase: "idle" | "sending" } | { phase: "failed"; message: string }>({
     phase: "idle",
   });
-
-  // sessionStorage exists only in the browser, so this runs after hydration.
-  useEffect(() => {
-    const previous = expiredSession();
-    if (previous) {
-      setExpired(true);
-      setUserId(previous);
-    }
-  }, []);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -50,14 +44,14 @@ export function SignInForm({ passwordRequired }: { passwordRequired: boolean }) 
     "block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-base text-slate-900 placeholder:text-slate-500 dark:border-slate-500 dark:bg-slate-900 dark:text-slate-100 dark:placeholder:text-slate-400";
   return (
     <form
-      onSubmit={submit}
+      onSubmit={(event) => void submit(event)}
       aria-labelledby="sign-in-heading"
       className="space-y-4 rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900"
     >
       <h2 id="sign-in-heading" className="text-xl font-semibold">
         Sign in
       </h2>
-      {expired && (
+      {expired !== null && (
         <p
           role="status"
           className="rounded-md bg-blue-50 p-3 text-sm text-blue-950 dark:bg-blue-950 dark:text-blue-100"

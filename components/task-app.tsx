@@ -1,13 +1,14 @@
 "use client";
 
 import { useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { clearDrafts, readDrafts, writeDrafts, type Drafts } from "@/lib/client/drafts";
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { flushSync } from "react-dom";
+import { clearDrafts, draftsAtLoad, NO_DRAFTS, unchanging, writeDrafts } from "@/lib/client/drafts";
 import { useTasks } from "@/lib/client/use-tasks";
 import { searchOfView, viewFromSearchParams, type View } from "@/lib/client/view";
 import { ConflictDialog } from "./conflict-dialog";
 import { NewTaskForm } from "./new-task-form";
-import { buttonPrimary, buttonQuiet, buttonSecondary } from "./styles";
+import { buttonQuiet, buttonSecondary } from "./styles";
 import { controlIds, TaskItem, type EditDraft } from "./task-item";
 import { ViewControls } from "./view-controls";
 
@@ -29,31 +30,33 @@ export function TaskApp({ userId }: { userId: string }) {
   const tasks = useTasks(userId, view, onSessionExpired);
   const { rows } = tasks;
 
-  const [newTask, setNewTask] = useState("");
-  const [editing, setEditing] = useState<EditDraft | null>(null);
-  const [restoredEdit, setRestoredEdit] = useState<Drafts["edit"]>(null);
-  const [focusTarget, setFocusTarget] = useState<string | null>(null);
+  // Drafts live in sessionStorage, which only the browser has: the server and hydration render none, then the drafts
+  // this page found. Each field shows its draft until the person changes it (null and undefined: not changed yet).
+  const restored = useSyncExternalStore(
+    unchanging,
+    () => draftsAtLoad(userId),
+    () => NO_DRAFTS,
+  );
+  const [typedNewTask, setNewTask] = useState<string | null>(null);
+  const newTask = typedNewTask ?? restored.newTask;
+  const [changedEditing, setEditing] = useState<EditDraft | null | undefined>(undefined);
+  // A restored edit reopens once its task is in the list.
+  const restoredEdit = changedEditing === undefined ? restored.edit : null;
+  const restoredRow = restoredEdit && rows.find((row) => row.task.id === restoredEdit.taskId && row.saved);
+  const editing =
+    changedEditing !== undefined
+      ? changedEditing
+      : restoredEdit && restoredRow
+        ? { key: restoredRow.key, title: restoredEdit.title, description: restoredEdit.description }
+        : null;
   const [signingOut, setSigningOut] = useState(false);
 
-  // Drafts live in sessionStorage, which only the browser has: restored after hydration.
-  useEffect(() => {
-    const drafts = readDrafts(userId);
-    if (drafts.newTask) setNewTask(drafts.newTask);
-    if (drafts.edit) setRestoredEdit(drafts.edit);
-  }, [userId]);
-  // A restored edit reopens once its task is in the list.
-  useEffect(() => {
-    const row = restoredEdit && rows.find((candidate) => candidate.task.id === restoredEdit.taskId && candidate.saved);
-    if (!row || !restoredEdit) return;
-    setEditing({ key: row.key, title: restoredEdit.title, description: restoredEdit.description });
-    setRestoredEdit(null);
-  }, [restoredEdit, rows]);
-
-  useEffect(() => {
-    if (!focusTarget) return;
-    document.getElementById(focusTarget)?.focus();
-    setFocusTarget(null);
-  }, [focusTarget, rows]);
+  // A handler's change rendered at once, then the focus moved to a control it shows (a row that moved, or came back):
+  // React's "flushing state updates synchronously" for focus.
+  const changeThenFocus = (change: () => void, id: string) => {
+    flushSync(change);
+    document.getElementById(id)?.focus();
+  };
 
   const changeNewTask = (value: string) => {
     setNewTask(value);
@@ -67,9 +70,11 @@ export function TaskApp({ userId }: { userId: string }) {
     });
   };
 
-  const navigate = useCallback((next: View, { replace }: { replace: boolean }) => {
+  const navigate = useCallback((change: (current: View) => View, { replace }: { replace: boolean }) => {
+    // The URL is the view's source: it changes at once, useSearchParams follows in a transition.
+    const current = viewFromSearchParams(new URLSearchParams(window.location.search));
     // Next.js keeps useSearchParams in step with the History API: no server round trip for a view change.
-    const url = `${window.location.pathname}${searchOfView(next)}`;
+    const url = `${window.location.pathname}${searchOfView(change(current))}`;
     if (replace) window.history.replaceState(null, "", url);
     else window.history.pushState(null, "", url);
   }, []);
@@ -77,22 +82,22 @@ export function TaskApp({ userId }: { userId: string }) {
   const removeTask = (key: string) => {
     const index = rows.findIndex((row) => row.key === key);
     const neighbour = rows[index + 1] ?? rows[index - 1];
-    tasks.remove(key);
-    setFocusTarget(neighbour ? controlIds(neighbour.key).toggle : NEW_TASK_ID);
+    changeThenFocus(() => tasks.remove(key), neighbour ? controlIds(neighbour.key).toggle : NEW_TASK_ID);
   };
 
   async function leave() {
     setSigningOut(true);
     clearDrafts(userId);
-    // Loaded on demand, like the sign-in: next-auth's client is not needed until then.
-    await import("next-auth/react").then(({ signOut }) => signOut({ redirect: false })).catch(() => undefined);
-    window.location.assign("/");
+    // Loaded on demand, like the sign-in: next-auth's client is not needed until then. Once the session is gone it loads
+    // `/` as a new document, which drops everything this page holds; if signing out fails, the page reloads as it is.
+    await import("next-auth/react")
+      .then(({ signOut }) => signOut({ callbackUrl: "/" }))
+      .catch(() => window.location.reload());
   }
 
   // More tasks as the end of the list comes near (and the button, for those who ask).
   const sentinel = useRef<HTMLDivElement>(null);
-  const loadMore = useRef(tasks.loadMore);
-  loadMore.current = tasks.loadMore;
+  const nearEnd = useEffectEvent(() => void tasks.loadMore());
   const canAutoLoad = tasks.load.phase === "ready" && tasks.hasMore && !tasks.more.error;
   useEffect(() => {
     const element = sentinel.current;
@@ -100,7 +105,7 @@ export function TaskApp({ userId }: { userId: string }) {
     if (!element || !canAutoLoad || typeof IntersectionObserver === "undefined") return;
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((entry) => entry.isIntersecting)) void loadMore.current();
+        if (entries.some((entry) => entry.isIntersecting)) nearEnd();
       },
       { rootMargin: "0px 0px 300px 0px" },
     );
@@ -119,7 +124,7 @@ export function TaskApp({ userId }: { userId: string }) {
           <span className="min-w-0 truncate text-slate-700 dark:text-slate-300">
             Signed in as <strong className="font-semibold">{userId}</strong>
           </span>
-          <button type="button" className={buttonSecondary} onClick={leave} disabled={signingOut}>
+          <button type="button" className={buttonSecondary} onClick={() => void leave()} disabled={signingOut}>
             Sign out
           </button>
         </div>
@@ -183,15 +188,13 @@ export function TaskApp({ userId }: { userId: string }) {
                     changeEditing({ key: row.key, title: row.task.title, description: row.task.description ?? "" })
                   }
                   onEditChange={changeEditing}
-                  onSave={(title, description) => {
-                    tasks.edit(row.key, title, description);
-                    changeEditing(null);
-                    setFocusTarget(controlIds(row.key).edit);
-                  }}
-                  onCancel={() => {
-                    changeEditing(null);
-                    setFocusTarget(controlIds(row.key).edit);
-                  }}
+                  onSave={(title, description) =>
+                    changeThenFocus(() => {
+                      tasks.edit(row.key, title, description);
+                      changeEditing(null);
+                    }, controlIds(row.key).edit)
+                  }
+                  onCancel={() => changeThenFocus(() => changeEditing(null), controlIds(row.key).edit)}
                   onDelete={() => removeTask(row.key)}
                   onRetryCreate={() => tasks.retryCreate(row.key)}
                 />
@@ -231,7 +234,7 @@ export function TaskApp({ userId }: { userId: string }) {
             onPointerLeave={() => tasks.holdDeletes(false)}
             onFocus={() => tasks.holdDeletes(true)}
             onBlur={(event) => {
-              if (!event.currentTarget.contains(event.relatedTarget as Node | null)) tasks.holdDeletes(false);
+              if (!event.currentTarget.contains(event.relatedTarget)) tasks.holdDeletes(false);
             }}
           >
             {undoable.map((pending) => (
@@ -243,10 +246,9 @@ export function TaskApp({ userId }: { userId: string }) {
                 <button
                   type="button"
                   className="rounded-md px-2 py-1 font-semibold text-blue-200 hover:bg-white/10 dark:text-blue-800 dark:hover:bg-black/10"
-                  onClick={() => {
-                    tasks.undoDelete(pending.row.key);
-                    setFocusTarget(controlIds(pending.row.key).toggle);
-                  }}
+                  onClick={() =>
+                    changeThenFocus(() => tasks.undoDelete(pending.row.key), controlIds(pending.row.key).toggle)
+                  }
                 >
                   Undo
                 </button>
@@ -268,10 +270,9 @@ export function TaskApp({ userId }: { userId: string }) {
         <ConflictDialog
           key={conflict.key}
           conflict={conflict}
-          onResolve={(choice) => {
-            tasks.resolveConflict(conflict.key, choice);
-            setFocusTarget(controlIds(conflict.key).toggle);
-          }}
+          onResolve={(choice) =>
+            changeThenFocus(() => tasks.resolveConflict(conflict.key, choice), controlIds(conflict.key).toggle)
+          }
         />
       )}
     </div>

@@ -18,22 +18,33 @@ export function ViewControls({
   onChange,
 }: {
   view: View;
-  onChange: (view: View, options: { replace: boolean }) => void;
+  /** Moves to the view `change` makes of the view the URL shows when it is called. */
+  onChange: (change: (current: View) => View, options: { replace: boolean }) => void;
 }) {
   const [query, setQuery] = useState(view.q);
-  // Back, forward or a filter link change the URL's q: the field follows.
-  useEffect(() => setQuery((typed) => (typed.trim() === view.q ? typed : view.q)), [view.q]);
+  // Back, forward or a filter link change the URL's q: the field follows (React's "adjusting state when a prop
+  // changes", during render).
+  const [shownQ, setShownQ] = useState(view.q);
+  if (shownQ !== view.q) {
+    setShownQ(view.q);
+    if (query.trim() !== view.q) setQuery(view.q);
+  }
   useEffect(() => {
     const q = query.trim();
     if (q === view.q) return;
-    const timer = setTimeout(() => onChange({ ...view, q }, { replace: true }), SEARCH_DEBOUNCE_MILLISECONDS);
+    // The search goes into the view the URL has when the timer fires, not the one rendered when it was set: a filter
+    // link clicked meanwhile has changed the URL already, and React may not have rendered it yet.
+    const timer = setTimeout(
+      () => onChange((current) => ({ ...current, q }), { replace: true }),
+      SEARCH_DEBOUNCE_MILLISECONDS,
+    );
     return () => clearTimeout(timer);
-  }, [query, view, onChange]);
+  }, [query, view.q, onChange]);
 
   const follow = (event: MouseEvent<HTMLAnchorElement>, next: View) => {
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || event.button !== 0) return;
     event.preventDefault();
-    onChange(next, { replace: false });
+    onChange(() => next, { replace: false });
   };
 
   return (
@@ -87,7 +98,7 @@ export function ViewControls({
             value={`${view.sort}:${view.order}`}
             onChange={(event) => {
               const choice = SORT_CHOICES.find((c) => `${c.sort}:${c.order}` === event.target.value);
-              if (choice) onChange({ ...view, sort: choice.sort, order: choice.order }, { replace: false });
+              if (choice) onChange(() => ({ ...view, sort: choice.sort, order: choice.order }), { replace: false });
             }}
           >
             {SORT_CHOICES.map((choice) => (

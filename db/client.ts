@@ -4,8 +4,10 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { getEnv, type DatabaseConfig } from "../lib/env";
+import { getLogger } from "../lib/logger";
 import { lockDataDirectory } from "./data-dir-lock";
-import { isNeverMigrated, markStatementSent, SchemaBehindError } from "./errors";
+import { stillDiskFull } from "./disk-space";
+import { EmbeddedDatabaseUnusableError, isNeverMigrated, markStatementSent, SchemaBehindError } from "./errors";
 import { newestAppliedMigration, schemaKnowledge, schemaStateOf, type SchemaState } from "./migrations";
 import * as schema from "./schema";
 
@@ -81,7 +83,14 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     const { drizzle } = await import("drizzle-orm/pglite");
     const { migrate } = await import("drizzle-orm/pglite/migrator");
     if (!inMemory) mkdirSync(dataDir, { recursive: true });
-    const client = await PGlite.create(dataDir);
+    // PostgreSQL says why it cannot start only on stderr (PGlite then throws a bare "Aborted()"): kept for the error.
+    const stderr: string[] = [];
+    const client = await PGlite.create(dataDir, {
+      onStderr: (line) => stderr.push(line) > 0,
+    }).catch((error: unknown) => {
+      const reason = stderr.findLast((line) => /\b(PANIC|FATAL):/.test(line))?.replace(/^.*?\b(PANIC|FATAL):\s*/, "");
+      throw new EmbeddedDatabaseUnusableError(dataDir, reason ?? String(error));
+    });
     const db = drizzle({ client, schema });
     const migrateEmbedded = () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     // The embedded database is the zero-setup default, so it brings its own schema up to date.
@@ -175,20 +184,37 @@ function open(config: DatabaseConfig, timeouts: Timeouts, purpose: "serve" | "mi
 // a running server back without a restart, while a request in between costs no round trip.
 const SCHEMA_RECHECK_MS = 2_000;
 
+// A failed open is remembered this long, and the requests meanwhile get its error at once: opening a damaged embedded
+// database costs 1 to 3 s of CPU, which each request would otherwise pay again.
+const OPEN_RETRY_MS = 5_000;
+
 // Cached on globalThis so that a dev server's hot reloads reuse one pool (or one embedded instance) per process.
-const cache = globalThis as typeof globalThis & { __todoDatabase?: Promise<DatabaseHandle> };
+const cache = globalThis as typeof globalThis & {
+  __todoDatabase?: Promise<DatabaseHandle>;
+  __todoOpenFailure?: string;
+};
 
 function getHandle(): Promise<DatabaseHandle> {
   if (!cache.__todoDatabase) {
     const opening = open(getEnv().database, SERVING, "serve");
     cache.__todoDatabase = opening;
-    // A failed open (say, a locked PGlite directory) is retried by the next request rather than cached forever.
+    // A failed open (a locked or damaged PGlite directory) is retried by a request after OPEN_RETRY_MS rather than
+    // cached forever; its cause is logged once, not once per attempt.
     opening.then(
       (handle) => {
+        cache.__todoOpenFailure = undefined;
         if (handle.migratesItself) Object.assign(schemaKnowledge(), { state: "current", checkedAt: Date.now() });
       },
-      () => {
-        if (cache.__todoDatabase === opening) cache.__todoDatabase = undefined;
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        const reason = error instanceof EmbeddedDatabaseUnusableError ? error.reason : undefined;
+        const failure = reason ? `${message} (${reason})` : message;
+        if (cache.__todoOpenFailure !== failure)
+          getLogger().error({ failure, reason }, "the database cannot be opened");
+        cache.__todoOpenFailure = failure;
+        setTimeout(() => {
+          if (cache.__todoDatabase === opening) cache.__todoDatabase = undefined;
+        }, OPEN_RETRY_MS).unref();
       },
     );
   }
@@ -246,15 +272,19 @@ export async function migrateDatabase(): Promise<void> {
   }
 }
 
-export type DatabaseHealth = "ok" | "unreachable" | "not_migrated";
+export type DatabaseHealth = "ok" | "unreachable" | "not_migrated" | "disk_full";
 
-/** One round trip that says whether the database answers and has every committed migration; never throws. */
+/**
+ * One round trip that says whether the database answers and has every committed migration, and for the embedded
+ * database whether its disk has room for writes (`disk_full` after a write failed for want of space, until space is
+ * freed); never throws.
+ */
 export async function checkDatabaseHealth(): Promise<DatabaseHealth> {
   try {
     const handle = await getHandle();
     if (handle.migratesItself) {
       await handle.db.execute(sql`select 1`);
-      return "ok";
+      return stillDiskFull() ? "disk_full" : "ok";
     }
     return (await checkSchema(handle.db)) === "current" ? "ok" : "not_migrated";
   } catch {

@@ -190,3 +190,33 @@ export function describeDatabaseFailure(error: unknown): string {
   }
   return "unknown error";
 }
+
+/** disk_full (SQLSTATE 53100): the database could not extend a file. Nothing was written; space must be freed. */
+export function isDiskFull(error: unknown): boolean {
+  return causes(error).some((cause) => codeOf(cause) === "53100");
+}
+
+/**
+ * The embedded database's data directory exists but PGlite cannot start on it: a damaged control file or WAL (`PANIC:
+ * could not locate a valid checkpoint record`), files from another PostgreSQL version. `reason` is PostgreSQL's own
+ * last PANIC or FATAL line, when it wrote one: logged once when the open fails, it is kept out of the message (and out
+ * of what a log serializer sees) so that the requests refused meanwhile do not repeat it.
+ */
+export class EmbeddedDatabaseUnusableError extends Error {
+  readonly code = "embedded_database_unusable";
+  readonly #reason: string;
+  constructor(
+    readonly dataDir: string,
+    reason: string,
+  ) {
+    super(
+      `The embedded database at ${dataDir} cannot be opened: its files look damaged. Restore the directory from a ` +
+        `backup, or move it aside to start with an empty database.`,
+    );
+    this.#reason = reason;
+  }
+
+  get reason(): string {
+    return this.#reason;
+  }
+}

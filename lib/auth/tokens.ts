@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { getEnv, type AuthConfig } from "../env";
 import { InvalidTokenError } from "./errors";
@@ -35,14 +36,22 @@ type VerifiedPayload = JWTPayload & { exp: number };
 // Clients send the same token with every request until it expires, so a verified token is remembered for a short while
 // (never past its own exp): the signature check then costs a map lookup instead of a WebCrypto job. Entries are keyed
 // by the algorithms that were allowed too, so a token verified as a bearer token is not thereby a session cookie.
+// Bounded by bytes as well as entries, least recently used out first: any number of distinct valid tokens, of any
+// size, keeps at most VERIFIED_TOKEN_CACHE_BYTES; a token longer than MAX_CACHED_TOKEN_LENGTH is verified every time.
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+const VERIFIED_TOKEN_CACHE_BYTES = 8 * 1024 * 1024;
 const VERIFIED_TOKEN_CACHE_SECONDS = 60;
-const verifiedTokens = new Map<string, { payload: VerifiedPayload; validUntil: number }>();
+/** Characters of the longest token remembered: ordinary JWTs are well under 2 KB. */
+export const MAX_CACHED_TOKEN_LENGTH = 4_096;
+const verifiedTokens = new LRUCache<string, { payload: VerifiedPayload; validUntil: number }>({
+  max: VERIFIED_TOKEN_CACHE_SIZE,
+  maxSize: VERIFIED_TOKEN_CACHE_BYTES,
+  // UTF-16 strings: two bytes a character, for the key and for the payload (the claims take about as much again).
+  sizeCalculation: ({ payload }, key) => 2 * (key.length + JSON.stringify(payload).length),
+});
 
-function rememberVerified(key: string, payload: VerifiedPayload): void {
-  if (verifiedTokens.size >= VERIFIED_TOKEN_CACHE_SIZE) {
-    verifiedTokens.delete(verifiedTokens.keys().next().value!);
-  }
+function rememberVerified(key: string, token: string, payload: VerifiedPayload): void {
+  if (token.length > MAX_CACHED_TOKEN_LENGTH) return;
   const validUntil = Math.min(payload.exp * 1000, Date.now() + VERIFIED_TOKEN_CACHE_SECONDS * 1000);
   verifiedTokens.set(key, { payload, validUntil });
 }
@@ -125,7 +134,7 @@ async function verifyClaims(
     if (typeof payload.iat === "number" && payload.iat > nowSeconds() + CLOCK_TOLERANCE_SECONDS) {
       throw new InvalidTokenError("the token was issued in the future");
     }
-    rememberVerified(cacheKey, payload);
+    rememberVerified(cacheKey, token, payload);
     return payload;
   } catch (error) {
     if (error instanceof InvalidTokenError) throw error;

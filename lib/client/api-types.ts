@@ -206,7 +206,7 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "unavailable";
             /** @enum {string} */
-            database: "ok" | "unreachable" | "not_migrated";
+            database: "ok" | "unreachable" | "not_migrated" | "disk_full";
         };
         ErrorBody: {
             /** @description A sentence for people; never a stack trace, SQL or a driver's message. */
@@ -216,7 +216,10 @@ export interface components {
              * @enum {string}
              */
             code: "invalid_json" | "validation_error" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "internal_error" | "service_unavailable";
+            /** @description At most 20: the first ones found; `details_omitted` counts the rest. */
             details?: components["schemas"]["ErrorDetail"][];
+            /** @description How many details were left out of `details`; absent when none was. */
+            details_omitted?: number;
         };
     };
     responses: {

@@ -52,7 +52,7 @@ async function send<T>(request: () => Promise<{ data?: T; error?: unknown; respo
 
 function errorOf(status: number, body: unknown): ApiError {
   if (body && typeof body === "object" && "code" in body && "error" in body) {
-    const { code, error } = body as { code: unknown; error: unknown };
+    const { code, error } = body;
     if (typeof code === "string" && typeof error === "string") return new ApiError(status, code, error);
   }
   return new ApiError(status, "unexpected_response", `The server answered ${status}. Try again in a moment.`);
@@ -87,7 +87,7 @@ export function nextPageQuery(link: string | null): ListQuery | null {
   const target = link && NEXT_LINK.exec(link.trim())?.[1];
   if (!target) return null;
   const url = new URL(target, "http://same-origin.invalid");
-  return Object.fromEntries(url.searchParams) as ListQuery;
+  return Object.fromEntries(url.searchParams);
 }
 
 /** The task as stored now, with its ETag. */

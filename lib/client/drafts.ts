@@ -8,7 +8,8 @@ export interface Drafts {
   edit: { taskId: number; title: string; description: string } | null;
 }
 
-const EMPTY: Drafts = { newTask: "", edit: null };
+/** No drafts: also what the server renders, having no sessionStorage. */
+export const NO_DRAFTS: Drafts = { newTask: "", edit: null };
 const keyOf = (userId: string) => `todo:drafts:${userId}`;
 const EXPIRED_KEY = "todo:session-expired";
 
@@ -24,9 +25,9 @@ function storage(): Storage | null {
 export function readDrafts(userId: string): Drafts {
   try {
     const saved = JSON.parse(storage()?.getItem(keyOf(userId)) ?? "null") as Partial<Drafts> | null;
-    return { ...EMPTY, ...saved };
+    return { ...NO_DRAFTS, ...saved };
   } catch {
-    return EMPTY;
+    return NO_DRAFTS;
   }
 }
 
@@ -56,3 +57,22 @@ export function expiredSession(): string | null {
 export function clearExpiredSession(): void {
   storage()?.removeItem(EXPIRED_KEY);
 }
+
+const foundAtLoad = new Map<string, Drafts>();
+
+/**
+ * The user's drafts as this page found them on its first read: the same object on every call, a snapshot for
+ * useSyncExternalStore (which renders `NO_DRAFTS` on the server and during hydration, then these). What is typed
+ * afterwards is the page's own state, written back with `writeDrafts`.
+ */
+export function draftsAtLoad(userId: string): Drafts {
+  let drafts = foundAtLoad.get(userId);
+  if (!drafts) foundAtLoad.set(userId, (drafts = readDrafts(userId)));
+  return drafts;
+}
+
+/**
+ * useSyncExternalStore's `subscribe` for values that do not change while the page shows them: drafts as found at load,
+ * the expired session's user id (cleared only just before the page reloads).
+ */
+export const unchanging = () => () => undefined;

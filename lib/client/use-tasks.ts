@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import { v4 as uuidv4 } from "uuid";
 import {
   ApiError,
@@ -16,7 +16,7 @@ import {
   type Versioned,
 } from "./api";
 import { markSessionExpired, writeDrafts } from "./drafts";
-import { listQueryOf, matchesView, type View } from "./view";
+import { DEFAULT_VIEW, listQueryOf, matchesView, type View } from "./view";
 
 // The list's state and every change to it: optimistic, rolled back with the API's message when a write fails, written
 // with If-Match, and turned into a conflict for the person to settle when the task changed elsewhere.
@@ -99,64 +99,93 @@ function insertionIndex(rows: Row[], task: Task, view: View, morePages: boolean)
 const messageOf = (error: unknown) =>
   error instanceof ApiError || error instanceof NetworkError ? error.message : "Something went wrong. Try again.";
 
-/**
- * The signed-in user's list for one view, and the operations on it. `onSessionExpired` runs after drafts are saved,
- * when the API answers 401.
- */
-export function useTasks(userId: string, view: View, onSessionExpired: () => void) {
-  const [rows, setRowsState] = useState<Row[]>([]);
-  const [load, setLoad] = useState<LoadState>({ phase: "loading" });
-  const [next, setNextState] = useState<ListQuery | null>(null);
-  const [more, setMoreState] = useState<{ loading: boolean; error: string | null }>({ loading: false, error: null });
-  const [conflicts, setConflictsState] = useState<Conflict[]>([]);
-  const [pendingDeletes, setPendingState] = useState<PendingDelete[]>([]);
-  const [notices, setNotices] = useState<Notice[]>([]);
-  const [reloads, setReloads] = useState(0);
+/** What the page renders: a new object whenever anything in it changes. */
+interface Snapshot {
+  rows: Row[];
+  load: LoadState;
+  next: ListQuery | null;
+  more: { loading: boolean; error: string | null };
+  conflicts: Conflict[];
+  pendingDeletes: PendingDelete[];
+  notices: Notice[];
+}
 
-  // The operations below run after awaits and timers, so they read the current state from refs (never a stale render's
-  // copy) and write it through these setters, which keep ref and state together.
-  const state = useRef({
+/**
+ * The list and its operations, outside React: they run after awaits and timers, so they read the current state (never a
+ * stale render's copy), and the page reads it with useSyncExternalStore.
+ */
+function createTaskList() {
+  const state = {
     rows: [] as Row[],
+    load: { phase: "loading" } as LoadState,
     next: null as ListQuery | null,
     more: { loading: false, error: null as string | null },
     conflicts: [] as Conflict[],
     pendingDeletes: [] as PendingDelete[],
-    view,
-    userId,
-    onSessionExpired,
+    notices: [] as Notice[],
+    view: DEFAULT_VIEW,
+    userId: "",
+    onSessionExpired: (() => undefined) as () => void,
     noticeId: 0,
     /** The undo clocks are stopped (see holdDeletes). */
     holding: false,
-  }).current;
-  state.view = view;
-  state.userId = userId;
-  state.onSessionExpired = onSessionExpired;
-  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>()).current;
+    /** The first page's request on its way, aborted by a newer one. */
+    loading: null as AbortController | null,
+  };
+  const snapshotOf = (): Snapshot => ({
+    rows: state.rows,
+    load: state.load,
+    next: state.next,
+    more: state.more,
+    conflicts: state.conflicts,
+    pendingDeletes: state.pendingDeletes,
+    notices: state.notices,
+  });
+  let snapshot = snapshotOf();
+  const listeners = new Set<() => void>();
+  const publish = () => {
+    snapshot = snapshotOf();
+    for (const listener of listeners) listener();
+  };
+  const subscribe = (listener: () => void) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
   // One write at a time per task, each with the ETag the previous one returned: two quick toggles must not conflict
   // with each other.
-  const queues = useRef(new Map<string, Promise<void>>()).current;
+  const queues = new Map<string, Promise<void>>();
   /** How many changes per task are queued or on their way. */
-  const queued = useRef(new Map<string, number>()).current;
+  const queued = new Map<string, number>();
 
   const setRows = (change: (rows: Row[]) => Row[]) => {
     state.rows = change(state.rows);
-    setRowsState(state.rows);
+    publish();
+  };
+  const setLoad = (load: LoadState) => {
+    state.load = load;
+    publish();
   };
   const setNext = (next: ListQuery | null) => {
     state.next = next;
-    setNextState(next);
+    publish();
   };
   const setMore = (more: { loading: boolean; error: string | null }) => {
     state.more = more;
-    setMoreState(more);
+    publish();
   };
   const setConflicts = (change: (conflicts: Conflict[]) => Conflict[]) => {
     state.conflicts = change(state.conflicts);
-    setConflictsState(state.conflicts);
+    publish();
   };
   const setPending = (change: (pending: PendingDelete[]) => PendingDelete[]) => {
     state.pendingDeletes = change(state.pendingDeletes);
-    setPendingState(state.pendingDeletes);
+    publish();
+  };
+  const setNotices = (change: (notices: Notice[]) => Notice[]) => {
+    state.notices = change(state.notices);
+    publish();
   };
   const updateRow = (key: string, change: (row: Row) => Row) =>
     setRows((rows) => rows.map((row) => (row.key === key ? change(row) : row)));
@@ -177,15 +206,16 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
     state.onSessionExpired();
   };
 
-  // The first page of the view, whenever the view changes.
-  const viewKey = keyOfView(view);
-  useEffect(() => {
-    const abort = new AbortController();
-    setLoad({ phase: "loading" });
-    setMore({ loading: false, error: null });
-    setRows(() => []);
-    setNext(null);
-    listTasks(userId, listQueryOf(state.view, PAGE_SIZE), abort.signal).then(
+  /** The first page of the view, replacing the list; returns what aborts it. */
+  const loadFirstPage = () => {
+    state.loading?.abort();
+    const abort = (state.loading = new AbortController());
+    state.load = { phase: "loading" };
+    state.more = { loading: false, error: null };
+    state.rows = [];
+    state.next = null;
+    publish();
+    listTasks(state.userId, listQueryOf(state.view, PAGE_SIZE), abort.signal).then(
       ({ tasks, next }) => {
         const hidden = deleting();
         const fresh = tasks.filter((task) => !hidden.has(task.id)).map(rowOf);
@@ -202,9 +232,8 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
       },
     );
     return () => abort.abort();
-    // `viewKey` stands for the view, which the effect reads from `state.view`.
-  }, [userId, viewKey, reloads]); // eslint-disable-line react-hooks/exhaustive-deps
-  const reload = () => setReloads((count) => count + 1);
+  };
+  const reload = () => void loadFirstPage();
 
   /** The next page, from the last answer's `Link`. */
   const loadMore = async () => {
@@ -407,7 +436,7 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
 
   // Deletes still in their undo window are sent when the page goes away (keepalive outlives the page), for tasks
   // whose ETag is known: without it, the task stays rather than being deleted unconditionally.
-  useEffect(() => {
+  const flushOnPageHide = () => {
     const flush = () => {
       for (const pending of state.pendingDeletes) {
         const { saved, etag } = pending.row;
@@ -416,7 +445,7 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
     };
     window.addEventListener("pagehide", flush);
     return () => window.removeEventListener("pagehide", flush);
-  }, [state]);
+  };
 
   /** Settles a conflict: "mine" sends this tab's change again over the server's version, "theirs" keeps theirs. */
   const resolveConflict = (key: string, choice: "mine" | "theirs") => {
@@ -490,12 +519,20 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
     if (row?.create) void add(row.task.title, key);
   };
 
+  /** The page's current user, view and 401 handler, for the operations to use. */
+  const configure = (userId: string, view: View, onSessionExpired: () => void) => {
+    state.userId = userId;
+    state.view = view;
+    state.onSessionExpired = onSessionExpired;
+  };
+
   return {
-    rows,
-    load,
+    subscribe,
+    getSnapshot: () => snapshot,
+    configure,
+    loadFirstPage,
+    flushOnPageHide,
     reload,
-    hasMore: next !== null,
-    more,
     loadMore,
     add,
     retryCreate,
@@ -505,12 +542,34 @@ export function useTasks(userId: string, view: View, onSessionExpired: () => voi
     undoDelete,
     commitDelete,
     holdDeletes,
-    pendingDeletes,
-    conflicts,
     resolveConflict,
-    notices,
     dismissNotice,
   };
+}
+
+/**
+ * The signed-in user's list for one view, and the operations on it. `onSessionExpired` runs after drafts are saved,
+ * when the API answers 401.
+ */
+export function useTasks(userId: string, view: View, onSessionExpired: () => void) {
+  const [list] = useState(createTaskList);
+  const { next, ...shown } = useSyncExternalStore(list.subscribe, list.getSnapshot, list.getSnapshot);
+  // Declared first, so that it runs before the load below: the operations always see this render's values.
+  useEffect(() => list.configure(userId, view, onSessionExpired));
+  // The first page of the view, whenever the view changes.
+  const viewKey = keyOfView(view);
+  useEffect(() => list.loadFirstPage(), [list, userId, viewKey]);
+  useEffect(() => list.flushOnPageHide(), [list]);
+
+  const {
+    subscribe: _subscribe,
+    getSnapshot: _getSnapshot,
+    configure: _configure,
+    loadFirstPage: _loadFirstPage,
+    flushOnPageHide: _flushOnPageHide,
+    ...operations
+  } = list;
+  return { ...shown, hasMore: next !== null, ...operations };
 }
 
 const keyOfView = (view: View) => `${view.status}|${view.sort}|${view.order}|${view.q}`;

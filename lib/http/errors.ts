@@ -1,6 +1,8 @@
 import type { z } from "zod";
+import { noteDiskFull } from "../../db/disk-space";
 import {
   isDatabaseUnavailable,
+  isDiskFull,
   isInvalidInputError,
   isSchemaMismatch,
   isStatementTimeout,
@@ -9,7 +11,10 @@ import {
 import { expectSchemaChange } from "../../db/migrations";
 import { isAuthError } from "../auth/errors";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorDetail, type ErrorStatus } from "../schemas/errors";
+import { MAX_ERROR_DETAILS, MAX_ERROR_PATH_LENGTH } from "../limits";
 import { isTaskServiceError } from "../tasks/errors";
+
+export { MAX_ERROR_DETAILS };
 
 // The one place where a failure becomes the contract's error: ApiError is what the API answers with, and toApiError
 // maps every other kind (the service's, identity's, the database's) to one. Only lib/http/responses.ts renders it.
@@ -81,9 +86,13 @@ export const outcomeUnknown = () =>
 export const schemaBehind = () =>
   serviceUnavailable("the database's schema is behind this version of the app: run `npm run db:migrate`, then retry");
 
+/** A path as an error shows it: at most MAX_ERROR_PATH_LENGTH characters (a key of the body may be 60 KB long). */
+const shownPath = (path: string) =>
+  path.length > MAX_ERROR_PATH_LENGTH ? `${path.slice(0, MAX_ERROR_PATH_LENGTH)}…` : path;
+
 export function validationError(details: ErrorDetail[]): ApiError {
   const [first] = details;
-  const sentence = first ? `${first.path} ${first.message}` : "the request is invalid";
+  const sentence = first ? `${shownPath(first.path)} ${first.message}` : "the request is invalid";
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : "";
   return new ApiError("validation_error", sentence + more, details);
 }
@@ -132,6 +141,16 @@ function fromKnownKind(error: unknown): ApiError | undefined {
   if (code === "data_directory_in_use") {
     return serviceUnavailable("the embedded database is in use by another process; see the server's log");
   }
+  if (code === "embedded_database_unusable") {
+    const { dataDir } = error as { dataDir?: unknown };
+    return serviceUnavailable(
+      `the embedded database at ${String(dataDir)} cannot be opened: its files look damaged; see the server's log`,
+    );
+  }
+  if (isDiskFull(error)) {
+    noteDiskFull();
+    return serviceUnavailable("the database's disk is full: nothing was written; retry once space has been freed");
+  }
   return undefined;
 }
 
@@ -161,8 +180,18 @@ export function toApiError(error: unknown, { write = false }: { write?: boolean 
   return internalError();
 }
 
+/**
+ * The contract's body of an error. An error is never bigger than the request that caused it: at most
+ * MAX_ERROR_DETAILS details (the first ones), each path cut to MAX_ERROR_PATH_LENGTH characters, and the number left
+ * out in `details_omitted` (absent when none was).
+ */
 export function errorBody(error: ApiError): ErrorBody {
-  return error.details
-    ? { error: error.message, code: error.code, details: error.details }
-    : { error: error.message, code: error.code };
+  if (!error.details) return { error: error.message, code: error.code };
+  const details = error.details
+    .slice(0, MAX_ERROR_DETAILS)
+    .map((detail) => ({ path: shownPath(detail.path), message: detail.message }));
+  const omitted = error.details.length - details.length;
+  return omitted > 0
+    ? { error: error.message, code: error.code, details, details_omitted: omitted }
+    : { error: error.message, code: error.code, details };
 }

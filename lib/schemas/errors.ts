@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_ERROR_DETAILS } from "../limits";
 
 /** Every error code of the contract, and the one status that carries it. */
 export const ERROR_STATUS = {
@@ -35,6 +36,15 @@ export type ErrorDetail = z.infer<typeof ErrorDetail>;
 export const ErrorBody = z.object({
   error: z.string().meta({ description: "A sentence for people; never a stack trace, SQL or a driver's message." }),
   code: z.enum(ERROR_CODES).meta({ description: "Stable and machine-readable: branch on this, not on `error`." }),
-  details: z.array(ErrorDetail).optional(),
+  details: z
+    .array(ErrorDetail)
+    .max(MAX_ERROR_DETAILS)
+    .optional()
+    .meta({ description: `At most ${MAX_ERROR_DETAILS}: the first ones found; \`details_omitted\` counts the rest.` }),
+  details_omitted: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: "How many details were left out of `details`; absent when none was." }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -177,6 +177,64 @@ test("two people in their own browsers each manage their tasks and never see the
   }
 });
 
+test("a search still waiting for its pause goes into the view a filter link just chose", async ({
+  browser,
+  baseURL,
+  checkContract,
+}) => {
+  test.setTimeout(60_000);
+  const { context, page, watched } = await newPerson(browser, baseURL!, checkContract);
+  // The search's pause (a 300 ms timer) is held here and fired by the test: on a busy machine it can fire after a click
+  // has changed the URL and before React has rendered the view that click chose, which is what this test makes happen.
+  await context.addInitScript(() => {
+    const held = new Map<number, () => void>();
+    const realSetTimeout = window.setTimeout.bind(window);
+    const realClearTimeout = window.clearTimeout.bind(window);
+    let next = 1e9;
+    window.setTimeout = ((callback: () => void, delay?: number, ...rest: unknown[]) => {
+      if (delay !== 300) return realSetTimeout(callback, delay, ...rest);
+      held.set(++next, callback);
+      return next;
+    }) as typeof window.setTimeout;
+    window.clearTimeout = ((id?: number) =>
+      held.delete(id ?? 0) ? undefined : realClearTimeout(id)) as typeof window.clearTimeout;
+    Reflect.set(window, "fireSearchTimers", () => {
+      const callbacks = [...held.values()];
+      held.clear();
+      for (const callback of callbacks) callback();
+      return callbacks.length;
+    });
+  });
+  const fireSearchTimers = () => page.evaluate(() => (Reflect.get(window, "fireSearchTimers") as () => number)());
+  await signIn(page, newUserId("searcher"));
+  await addTask(page, "Feed the cat");
+  await page.getByRole("link", { name: "Pending" }).click();
+  await expect(page).toHaveURL(/\?status=pending$/);
+  await page.getByLabel("Search").fill("cat");
+  expect(await fireSearchTimers()).toBe(1);
+  await expect(page).toHaveURL(/\?status=pending&q=cat$/);
+  await listLoaded(page);
+
+  // The search is cleared and "All" clicked before the pause is over; the pause ends before React renders "All".
+  await page.getByLabel("Search").fill("");
+  const fired = await page.getByRole("link", { name: "All" }).evaluate((link: HTMLElement) => {
+    link.click();
+    return (Reflect.get(window, "fireSearchTimers") as () => number)();
+  });
+  expect(fired).toBe(1);
+  // Before: the timer wrote the search into the view rendered when it was set, and the URL went back to ?status=pending.
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole("link", { name: "All" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByLabel("Search")).toHaveValue("");
+  await fireSearchTimers();
+  await expect(page).toHaveURL(/\/$/);
+  await listLoaded(page);
+  await expect(titleCells(page)).toHaveText(["Feed the cat"]);
+  await watched.checked();
+  expect(watched.elsewhere).toEqual([]);
+  await context.close();
+});
+
 test("a change made in another tab is shown as a conflict, and either version can be kept", async ({
   browser,
   baseURL,

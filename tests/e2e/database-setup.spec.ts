@@ -5,6 +5,7 @@ import path from "node:path";
 import { jwtVerify } from "jose";
 import pg from "pg";
 import { signSessionToken } from "../../lib/auth/tokens";
+import { createPostgresCluster, postgresBinDir } from "../support/postgres-cluster";
 import { track } from "../support/started";
 import { newTestDirectory } from "../support/test-run";
 import { expect, fetchedExchange, test } from "./fixtures";
@@ -143,6 +144,34 @@ test.describe("npm run db:migrate pointed at a database it cannot use", () => {
       expect(stderr).not.toContain("Failed query");
     });
   }
+});
+
+test.describe("npm run db:migrate with a wrong password", () => {
+  test.skip(!postgresBinDir() && !process.env.CI, "needs PostgreSQL's server binaries (initdb, pg_ctl)");
+
+  test("prints the server's refusal in one line, without either password, and exits 1", async () => {
+    test.setTimeout(120_000);
+    const cluster = await createPostgresCluster({}, { password: "the-right-password" });
+    try {
+      const url = new URL(cluster.url);
+      url.password = "hunter2-secret";
+      const { code, stdout, stderr } = await runScript("db:migrate", [], {
+        DATABASE_URL: url.toString(),
+        DATABASE_URL_UNPOOLED: "",
+      });
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      const lines = stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      url.password = "***";
+      expect(lines[0]).toContain(`migration failed (pg ${url.toString()}): `);
+      expect(lines[0]).toMatch(/password authentication failed for user "postgres" \(SQLSTATE 28P01\)$/);
+      expect(stderr).not.toContain("hunter2-secret");
+      expect(stderr).not.toContain("the-right-password");
+    } finally {
+      await cluster.destroy();
+    }
+  });
 });
 
 test.describe("configuration in .env", () => {

@@ -1,7 +1,7 @@
 // A PostgreSQL cluster that a test owns outright (initdb into a temporary directory, pg_ctl on a port of its own), so it
 // can stop, crash and freeze its database without touching the machine's server that other runs share.
 import { execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import { freePort } from "./free-port";
@@ -76,7 +76,13 @@ function serverProcesses(dataDir: string): number[] {
  * A new cluster on a free port, in a directory of the test run's, started and ready for connections. `settings` are
  * appended to its postgresql.conf (say `{ max_connections: 40 }`).
  */
-export async function createPostgresCluster(settings: Record<string, string | number> = {}): Promise<PostgresCluster> {
+export async function createPostgresCluster(
+  settings: Record<string, string | number> = {},
+  options: {
+    /** Connections over TCP must give this password for `postgres` (SCRAM-SHA-256); it is in the cluster's url. */
+    password?: string;
+  } = {},
+): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("no PostgreSQL server binaries (initdb, pg_ctl) found; set PG_BIN_DIR");
   const port = await freePort();
@@ -94,7 +100,8 @@ export async function createPostgresCluster(settings: Record<string, string | nu
       throw new Error(`${error.message}\nserver log:\n${log}`);
     });
 
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const credentials = options.password === undefined ? "postgres" : `postgres:${encodeURIComponent(options.password)}`;
+  const url = `postgres://${credentials}@127.0.0.1:${port}/postgres`;
   let frozen: number[] = [];
   async function destroy() {
     for (const pid of frozen) process.kill(pid, "SIGCONT");
@@ -120,13 +127,22 @@ export async function createPostgresCluster(settings: Record<string, string | nu
   });
 
   try {
+    const authentication = ["-A", "trust"];
+    if (options.password !== undefined) {
+      const passwordFile = path.join(root, "password");
+      writeFileSync(passwordFile, `${options.password}\n`);
+      if (process.getuid?.() === 0) {
+        const { uid, gid } = statSync("/var/lib/postgresql");
+        chownSync(passwordFile, uid, gid);
+      }
+      authentication.push("--auth-host=scram-sha-256", `--pwfile=${passwordFile}`);
+    }
     await runAsOwner(path.join(bin, "initdb"), [
       "-D",
       dataDir,
       "-U",
       "postgres",
-      "-A",
-      "trust",
+      ...authentication,
       "-E",
       "UTF8",
       "--no-sync",

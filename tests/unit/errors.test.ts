@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { markStatementSent } from "@/db/errors";
-import { ApiError, errorBody, toApiError } from "@/lib/http/errors";
+import { ApiError, errorBody, fromZodError, MAX_ERROR_DETAILS, toApiError, validationError } from "@/lib/http/errors";
+import { MAX_BODY_BYTES } from "@/lib/http/request-input";
+import { ErrorBody } from "@/lib/schemas/errors";
+import { TaskCreate } from "@/lib/schemas/tasks";
 
 class FakeDrizzleQueryError extends Error {
   constructor(override readonly cause: unknown) {
@@ -31,6 +34,15 @@ describe("toApiError", () => {
     const error = toApiError(new FakeDrizzleQueryError(cause));
     expect(error.status).toBe(503);
     expect(error.code).toBe("service_unavailable");
+    expect(error.headers).toEqual({ "Retry-After": "5" });
+  });
+
+  it("answers 503 saying the disk is full, not 500, when the database cannot extend a file (disk_full, 53100)", () => {
+    const cause = withCode('could not extend file "base/5/16385": No space left on device', "53100");
+    const error = toApiError(new FakeDrizzleQueryError(cause));
+    expect(error.status).toBe(503);
+    expect(error.code).toBe("service_unavailable");
+    expect(error.message).toContain("disk is full");
     expect(error.headers).toEqual({ "Retry-After": "5" });
   });
 
@@ -97,5 +109,44 @@ describe("a write the database stopped answering (issue 14 §2)", () => {
 
   it("a read is never 'outcome unknown'", () => {
     expect(detailsOf(markStatementSent(new Error("Query read timeout")), false)).toBeUndefined();
+  });
+});
+
+describe("an error is never bigger than the request that caused it", () => {
+  /** A body of at most 64 KiB (the limit) whose every key is one the schema does not allow. */
+  function bodyOfUnknownKeys(keyLength: number): string {
+    const entries: string[] = [];
+    let size = 2;
+    for (let n = 0; size + keyLength + 16 < MAX_BODY_BYTES; n++) {
+      const entry = `"${String(n).padStart(keyLength, "k")}":0`;
+      entries.push(entry);
+      size += entry.length + 1;
+    }
+    return `{${entries.join(",")}}`;
+  }
+
+  it.each([
+    ["6,000 short unknown keys", 8],
+    ["a few unknown keys of 20 KB each", 20_000],
+  ])("%s: at most 20 details, a count of the rest, and a body smaller than the request", (_label, keyLength) => {
+    const body = bodyOfUnknownKeys(keyLength);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    const parsed = TaskCreate.safeParse(JSON.parse(body));
+    expect(parsed.success).toBe(false);
+    const error = fromZodError(parsed.error!, "body");
+    const rendered = errorBody(error);
+    // Each unknown key, and the missing title.
+    const problems = Object.keys(JSON.parse(body) as object).length + 1;
+    expect(rendered.details!.length).toBe(Math.min(problems, MAX_ERROR_DETAILS));
+    expect(rendered.details_omitted ?? 0).toBe(problems - rendered.details!.length);
+    expect(ErrorBody.parse(rendered)).toEqual(rendered);
+    expect(Buffer.byteLength(JSON.stringify(rendered))).toBeLessThan(Math.min(Buffer.byteLength(body), 8 * 1024));
+  });
+
+  it("keeps every detail, and says nothing of omissions, when there are 20 or fewer", () => {
+    const details = Array.from({ length: MAX_ERROR_DETAILS }, (_, n) => ({ path: `f${n}`, message: "is bad" }));
+    const rendered = errorBody(validationError(details));
+    expect(rendered.details).toEqual(details);
+    expect(rendered).not.toHaveProperty("details_omitted");
   });
 });
