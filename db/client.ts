@@ -41,7 +41,16 @@ const MIGRATING: Timeouts = { connectMs: 15_000, queryMs: undefined };
 // How the app's connections show in pg_stat_activity (and in PgBouncer's SHOW CLIENTS).
 const APPLICATION_NAME = "todo-api";
 // What db:migrate turns off for its own session: the role's request timeouts (drizzle/0006_server_side_timeouts.sql).
-const NO_TIMEOUTS = "set statement_timeout = 0; set lock_timeout = 0; set idle_in_transaction_session_timeout = 0";
+// As startup options, which the direct URL it uses (never PgBouncer) accepts, so that no query runs before drizzle's.
+const NO_TIMEOUTS = "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0";
+
+/** `url` with NO_TIMEOUTS added to its `options` parameter (node-postgres prefers the URL's over a config's). */
+function withoutTimeouts(url: string): string {
+  const parsed = new URL(url);
+  const given = parsed.searchParams.get("options");
+  parsed.searchParams.set("options", given ? `${given} ${NO_TIMEOUTS}` : NO_TIMEOUTS);
+  return parsed.toString();
+}
 
 /** Any driver's Client class, whose query() takes a callback last or returns a promise. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's rule for a mixin's base class
@@ -115,7 +124,6 @@ async function openServer(
   config: Extract<DatabaseConfig, { driver: "pg" | "neon" }>,
   url: string,
   timeouts: Timeouts,
-  purpose: "serve" | "migrate",
 ): Promise<DatabaseHandle> {
   const options = {
     connectionString: url,
@@ -165,11 +173,6 @@ async function openServer(
   }
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on("error", () => {});
-  // A migration may build an index for minutes: its session (the direct URL, never PgBouncer) lifts the role's timeouts.
-  if (purpose === "migrate")
-    pool.on("connect", (client: { query(text: string): Promise<unknown> }) => {
-      void client.query(NO_TIMEOUTS).catch(() => {});
-    });
   // On Vercel, keeps the instance alive until its idle connections are closed, rather than suspending it with them open:
   // a connection frozen for minutes is dead on thaw (the request that picks it up would fail) and holds a server slot
   // meanwhile. Elsewhere it does nothing.
@@ -179,7 +182,8 @@ async function openServer(
 
 function open(config: DatabaseConfig, timeouts: Timeouts, purpose: "serve" | "migrate"): Promise<DatabaseHandle> {
   if (config.driver === "pglite") return openPglite(config.dataDir);
-  return openServer(config, purpose === "migrate" ? config.migrationUrl : config.url, timeouts, purpose);
+  // A migration may build an index for minutes: its session (the direct URL, never PgBouncer) lifts the role's timeouts.
+  return openServer(config, purpose === "migrate" ? withoutTimeouts(config.migrationUrl) : config.url, timeouts);
 }
 
 // How often a process whose database was found behind its migrations looks again, so that running `db:migrate` brings

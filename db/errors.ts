@@ -101,6 +101,11 @@ export function mayHaveBeenApplied(error: unknown): boolean {
 const endsSession = (code: string) =>
   code.startsWith("08") || code.startsWith("28") || /^57P0\d$/.test(code) || ["25P03", "53300", "3D000"].includes(code);
 
+/** The server ended the statement for taking too long (statement_timeout, lock_timeout, a cancel): it was rolled back. */
+export function isStatementTimeout(error: unknown): boolean {
+  return causes(error).some((cause) => ["57014", "55P03"].includes(codeOf(cause) ?? ""));
+}
+
 export function isInvalidInputError(error: unknown): boolean {
   return causes(error).some((cause) => INVALID_INPUT_SQLSTATES.has(codeOf(cause) ?? ""));
 }

@@ -5,6 +5,7 @@ import {
   isDiskFull,
   isInvalidInputError,
   isSchemaMismatch,
+  isStatementTimeout,
   mayHaveBeenApplied,
 } from "../../db/errors";
 import { expectSchemaChange } from "../../db/migrations";
@@ -162,7 +163,12 @@ export function toApiError(error: unknown, { write = false }: { write?: boolean 
   if (error instanceof ApiError) return error;
   const known = fromKnownKind(error);
   if (known) return known;
-  if (isDatabaseUnavailable(error)) return write && mayHaveBeenApplied(error) ? outcomeUnknown() : serviceUnavailable();
+  if (isDatabaseUnavailable(error)) {
+    if (write && mayHaveBeenApplied(error)) return outcomeUnknown();
+    if (isStatementTimeout(error))
+      return serviceUnavailable("the database is too busy to answer in time; try again shortly");
+    return serviceUnavailable();
+  }
   if (isSchemaMismatch(error)) {
     // A table or column is missing: someone changed the schema under this process. Look at it again.
     expectSchemaChange();

@@ -99,6 +99,14 @@ describe("a write the database stopped answering (issue 14 §2)", () => {
     expect(detailsOf(cause())).toBeUndefined();
   });
 
+  it("says the database was too busy when the server ended the statement", () => {
+    const error = toApiError(new FakeDrizzleQueryError(fromServer("canceling", "57014", "ERROR")), { write: true });
+    expect(errorBody(error)).toEqual({
+      error: "the database is too busy to answer in time; try again shortly",
+      code: "service_unavailable",
+    });
+  });
+
   it("a read is never 'outcome unknown'", () => {
     expect(detailsOf(markStatementSent(new Error("Query read timeout")), false)).toBeUndefined();
   });
