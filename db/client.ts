@@ -8,6 +8,7 @@ import { getLogger } from "../lib/logger";
 import { lockDataDirectory } from "./data-dir-lock";
 import { stillDiskFull } from "./disk-space";
 import { EmbeddedDatabaseUnusableError, isNeverMigrated, markStatementSent, SchemaBehindError } from "./errors";
+import { durableStartParams, syncWritesToDisk } from "./pglite-durability";
 import { newestAppliedMigration, schemaKnowledge, schemaStateOf, type SchemaState } from "./migrations";
 import * as schema from "./schema";
 
@@ -92,14 +93,25 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     const { drizzle } = await import("drizzle-orm/pglite");
     const { migrate } = await import("drizzle-orm/pglite/migrator");
     if (!inMemory) mkdirSync(dataDir, { recursive: true });
-    // PostgreSQL says why it cannot start only on stderr (PGlite then throws a bare "Aborted()"): kept for the error.
+    // PostgreSQL says why it cannot start only on stderr (PGlite then throws a bare "Aborted()"): its last lines are
+    // kept for the error.
     const stderr: string[] = [];
     const client = await PGlite.create(dataDir, {
-      onStderr: (line) => stderr.push(line) > 0,
+      onStderr: (line) => {
+        if (stderr.push(line) > 20) stderr.shift();
+        return true;
+      },
+      ...(inMemory ? {} : { startParams: durableStartParams(PGlite.defaultStartParams) }),
     }).catch((error: unknown) => {
       const reason = stderr.findLast((line) => /\b(PANIC|FATAL):/.test(line))?.replace(/^.*?\b(PANIC|FATAL):\s*/, "");
       throw new EmbeddedDatabaseUnusableError(dataDir, reason ?? String(error));
     });
+    if (!inMemory && !syncWritesToDisk(client)) {
+      getLogger().warn(
+        { dataDir },
+        "this PGlite cannot sync to disk: a write survives a crash of the process, not of the OS",
+      );
+    }
     const db = drizzle({ client, schema });
     const migrateEmbedded = () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     // The embedded database is the zero-setup default, so it brings its own schema up to date.

@@ -179,3 +179,76 @@ test("a client that hangs up mid-body is logged as such, with no 5xx, and the se
   expect(server.logLines().filter((entry) => Number(entry.status) >= 500)).toEqual([]);
   expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
 });
+
+/** The first bytes the server sends on a raw connection after `request`, or what it had sent when `waitMs` passed. */
+function firstAnswer(server: NextServer, request: string, waitMs: number): Promise<{ text: string; ms: number }> {
+  return new Promise((resolve) => {
+    const startedAt = performance.now();
+    let text = "";
+    const socket = connect(server.port, "127.0.0.1", () => socket.write(request));
+    const done = () => {
+      socket.destroy();
+      resolve({ text, ms: performance.now() - startedAt });
+    };
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+      if (text.includes("\r\n\r\n")) done();
+    });
+    socket.on("close", done);
+    socket.on("error", done);
+    setTimeout(done, waitMs);
+  });
+}
+
+test("Expect: 100-continue with a body declared over 64 KiB gets the 413 at once, never a 100 Continue", async ({
+  server,
+}) => {
+  const alice = await newActor("alice");
+  const { text, ms } = await firstAnswer(
+    server,
+    `POST /api/${alice.id}/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.auth.authorization}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: 104857600\r\nExpect: 100-continue\r\n\r\n`,
+    5_000,
+  );
+  expect(text.split("\r\n")[0]).toBe("HTTP/1.1 413 Payload Too Large");
+  expect(text).not.toContain("100 Continue");
+  expect(ms).toBeLessThan(2_000);
+});
+
+test("connections that never finish their request line are closed by the server, and others are served meanwhile", async ({
+  server,
+}) => {
+  test.setTimeout(120_000);
+  const CONNECTIONS = 1_000;
+  const startedAt = performance.now();
+  let connected = 0;
+  const closings = Array.from(
+    { length: CONNECTIONS },
+    (_, index) =>
+      new Promise<{ ms: number; connected: boolean; index: number; data: string }>((resolve) => {
+        let open = false;
+        const socket = connect(server.port, "127.0.0.1", () => {
+          open = true;
+          connected++;
+          socket.write("GET /api/health HTTP/1.1\r\nHost: x");
+        });
+        let data = "";
+        socket.on("data", (chunk: Buffer) => (data += chunk.toString("latin1")));
+        socket.on("error", (error) => (data += String(error)));
+        socket.on("close", () => resolve({ ms: performance.now() - startedAt, connected: open, index, data }));
+        // The test's own end, whatever the server does.
+        setTimeout(() => socket.destroy(), 60_000).unref();
+      }),
+  );
+  await expect.poll(() => connected, { timeout: 10_000 }).toBe(CONNECTIONS);
+  // While they are all held, a whole request is answered at once.
+  const before = performance.now();
+  expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  expect(performance.now() - before).toBeLessThan(2_000);
+  // The server closes each itself, well before the test would (60 s): almost all at its idle timeout
+  // (SOCKET_IDLE_TIMEOUT_MS, 15 s, in lib/http/server-guard.ts), and at worst, seen once for the first connection of a
+  // run, with a 408 at its headers timeout (10 s) as Node checks it, every 30 s.
+  const closed = await Promise.all(closings);
+  expect(closed.filter((closing) => closing.ms > 45_000)).toEqual([]);
+  expect(closed.filter((closing) => closing.ms < 25_000).length).toBeGreaterThanOrEqual(CONNECTIONS * 0.99);
+});
