@@ -69,6 +69,7 @@ export default tseslint.config(
       "test-results/**",
       "playwright-report/**",
       "reports/**",
+      ".stryker-tmp/**",
       "next-env.d.ts",
       "lib/client/api-types.ts",
     ],

@@ -22,7 +22,9 @@ const integration = {
 // A line per request would bury the test report; the lines themselves are checked over HTTP (tests/e2e/logs.spec.ts).
 // A secret of the run's own, so that no test writes this checkout's development secret under .data/.
 const quietLog = { LOG_LEVEL: "warn", AUTH_SECRET: process.env.AUTH_SECRET || randomBytes(32).toString("base64url") };
-const postgresUrl = process.env.TEST_DATABASE_URL;
+// Mutation testing (`npm run mutate`, StrykerJS, whose workers carry STRYKER_MUTATOR_WORKER) runs the fast projects only:
+// unit and pglite.
+const postgresUrl = process.env.STRYKER_MUTATOR_WORKER === undefined ? process.env.TEST_DATABASE_URL : undefined;
 
 export default defineConfig({
   resolve,
