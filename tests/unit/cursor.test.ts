@@ -10,10 +10,10 @@ const byDate = { sort: "created_at", order: "desc", status: "all", q: undefined 
 const byTitle = { sort: "title", order: "asc", status: "all", q: undefined } as const;
 
 describe("list cursors", () => {
-  it("give back the position they were made from, for its query only", () => {
-    expect(decodeCursor(encodeCursor({ value: 1_795_000_000_000, id: 7 }, byDate), byDate)).toEqual({
+  it("give back the position they were made from, for its query only, ids 1 and TASK_ID_MAX included", () => {
+    expect(decodeCursor(encodeCursor({ value: 1_795_000_000_000, id: 1 }, byDate), byDate)).toEqual({
       value: 1_795_000_000_000,
-      id: 7,
+      id: 1,
     });
     expect(decodeCursor(encodeCursor({ value: "Buy milk", id: TASK_ID_MAX }, byTitle), byTitle)).toEqual({
       value: "Buy milk",
