@@ -18,8 +18,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { processesWithEnvironment, processInfo } from "./test-run";
 
-// Caches that tools keep in the temporary directory on purpose, to be reused by the next run: not leftovers.
-const TOOL_CACHES = /^(playwright-transform-cache|tsx)-\d+$/;
+// Caches that tools keep in the temporary directory on purpose, to be reused by the next run: not leftovers (Node 22+
+// keeps its module compile cache, which Next.js turns on, in node-compile-cache).
+const TOOL_CACHES = /^((playwright-transform-cache|tsx)-\d+|node-compile-cache)$/;
 
 function parseArguments(argv: string[]) {
   const separator = argv.indexOf("--");
