@@ -159,65 +159,70 @@ test.describe("a second process on a served data directory", () => {
   });
 });
 
-test("a server killed with SIGKILL in the middle of writes, again and again, loses no acknowledged write", async () => {
-  const CRASHES = 4;
-  test.setTimeout(CRASHES * 120_000);
-  const dataDir = path.join(dataRoot, "crashed");
-  const carol = await newSession("carol");
-  // What each acknowledged task must look like; `completed` is left out while a completion was sent but not answered.
-  const acknowledged = new Map<number, { title: string; completed?: boolean }>();
+test(
+  "a server killed with SIGKILL in the middle of writes, again and again, loses no acknowledged write",
+  { tag: "@fault" },
+  async () => {
+    const CRASHES = 4;
+    test.setTimeout(CRASHES * 120_000);
+    const dataDir = path.join(dataRoot, "crashed");
+    const carol = await newSession("carol");
+    // What each acknowledged task must look like; `completed` is left out while a completion was sent but not answered.
+    const acknowledged = new Map<number, { title: string; completed?: boolean }>();
 
-  for (let crash = 1; crash <= CRASHES; crash++) {
-    const server = await startServing(dataDir);
-    // Everything acknowledged before this start is still there, exactly as acknowledged.
-    const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
-    for (const [id, expected] of acknowledged)
-      expect(stored.get(id), `task ${id} after ${crash - 1} crashes`).toMatchObject(expected);
+    for (let crash = 1; crash <= CRASHES; crash++) {
+      const server = await startServing(dataDir);
+      // Everything acknowledged before this start is still there, exactly as acknowledged.
+      const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
+      for (const [id, expected] of acknowledged)
+        expect(stored.get(id), `task ${id} after ${crash - 1} crashes`).toMatchObject(expected);
 
-    // Four writers (creates, and completions of what they created) until the kill, which lands while they are writing.
-    let killed = false;
-    const writer = async (lane: number) => {
-      for (let n = 0; !killed; n++) {
-        const title = `crash ${crash} lane ${lane} #${n}`;
-        const created = await fetch(`${server.url}/api/${carol.userId}/tasks`, {
-          method: "POST",
-          headers: carol.headers,
-          body: JSON.stringify({ title }),
-        }).catch(() => undefined);
-        // An answer cut off by the kill is no acknowledgement.
-        const body = created?.status === 201 ? await created.json().catch(() => undefined) : undefined;
-        if (!body) continue;
-        const { id } = body as { id: number };
-        acknowledged.set(id, { title, completed: false });
-        if (n % 2 === 0) continue;
-        acknowledged.set(id, { title });
-        const completed = await fetch(`${server.url}/api/${carol.userId}/tasks/${id}/complete`, {
-          method: "PATCH",
-          headers: carol.headers,
-          body: JSON.stringify({ completed: true }),
-        }).catch(() => undefined);
-        if (completed?.status === 200 && (await completed.json().catch(() => undefined))) {
-          acknowledged.set(id, { title, completed: true });
+      // Four writers (creates, and completions of what they created) until the kill, which lands while they are writing.
+      let killed = false;
+      const writer = async (lane: number) => {
+        for (let n = 0; !killed; n++) {
+          const title = `crash ${crash} lane ${lane} #${n}`;
+          const created = await fetch(`${server.url}/api/${carol.userId}/tasks`, {
+            method: "POST",
+            headers: carol.headers,
+            body: JSON.stringify({ title }),
+          }).catch(() => undefined);
+          // An answer cut off by the kill is no acknowledgement.
+          const body = created?.status === 201 ? await created.json().catch(() => undefined) : undefined;
+          if (!body) continue;
+          const { id } = body as { id: number };
+          acknowledged.set(id, { title, completed: false });
+          if (n % 2 === 0) continue;
+          acknowledged.set(id, { title });
+          const completed = await fetch(`${server.url}/api/${carol.userId}/tasks/${id}/complete`, {
+            method: "PATCH",
+            headers: carol.headers,
+            body: JSON.stringify({ completed: true }),
+          }).catch(() => undefined);
+          if (completed?.status === 200 && (await completed.json().catch(() => undefined))) {
+            acknowledged.set(id, { title, completed: true });
+          }
         }
-      }
-    };
-    const writers = [0, 1, 2, 3].map(writer);
-    const before = acknowledged.size;
-    while (acknowledged.size < before + 20 + crash * 7) await new Promise((resolve) => setTimeout(resolve, 5));
-    await server.stop("SIGKILL");
-    killed = true;
-    await Promise.all(writers);
-  }
+      };
+      const writers = [0, 1, 2, 3].map(writer);
+      const before = acknowledged.size;
+      while (acknowledged.size < before + 20 + crash * 7) await new Promise((resolve) => setTimeout(resolve, 5));
+      await server.stop("SIGKILL");
+      killed = true;
+      await Promise.all(writers);
+    }
 
-  const server = await startServing(dataDir);
-  try {
-    const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
-    for (const [id, expected] of acknowledged) expect(stored.get(id), `task ${id} at the end`).toMatchObject(expected);
-    expect(acknowledged.size).toBeGreaterThanOrEqual(CRASHES * 20);
-  } finally {
-    await server.stop();
-  }
-});
+    const server = await startServing(dataDir);
+    try {
+      const stored = new Map((await allTasks(server, carol)).map((task) => [task.id, task]));
+      for (const [id, expected] of acknowledged)
+        expect(stored.get(id), `task ${id} at the end`).toMatchObject(expected);
+      expect(acknowledged.size).toBeGreaterThanOrEqual(CRASHES * 20);
+    } finally {
+      await server.stop();
+    }
+  },
+);
 
 /** Mounts a tmpfs of `size` at `mountPoint`; skips the test where that is impossible (not root), but never in CI. */
 function mountSmallDisk(mountPoint: string, size: string): void {
@@ -248,100 +253,104 @@ function fillDisk(file: string): void {
   }
 }
 
-test("a full disk: writes answer 503 saying so, health reports disk_full, nothing refused is stored, and both recover once space is freed", async ({
-  checkContract,
-}) => {
-  test.setTimeout(SERVER_START_BUDGET_MS + 90_000);
-  const mountPoint = path.join(dataRoot, "small-disk");
-  mountSmallDisk(mountPoint, "64m");
-  let server: NextServer | undefined;
-  try {
-    server = await startServing(path.join(mountPoint, "data"));
-    const dave = await newSession("dave");
-    expect((await createTask(checkContract, server, dave, "before the disk filled up")).status).toBe(201);
-    const stored = new Set(["before the disk filled up"]);
+test(
+  "a full disk: writes answer 503 saying so, health reports disk_full, nothing refused is stored, and both recover once space is freed",
+  { tag: "@fault" },
+  async ({ checkContract }) => {
+    test.setTimeout(SERVER_START_BUDGET_MS + 90_000);
+    const mountPoint = path.join(dataRoot, "small-disk");
+    mountSmallDisk(mountPoint, "64m");
+    let server: NextServer | undefined;
+    try {
+      server = await startServing(path.join(mountPoint, "data"));
+      const dave = await newSession("dave");
+      expect((await createTask(checkContract, server, dave, "before the disk filled up")).status).toBe(201);
+      const stored = new Set(["before the disk filled up"]);
 
-    fillDisk(path.join(mountPoint, "filler"));
-    // Rows that fit in a page the table already has need no new space: writes succeed until one needs a new page.
-    const refused: string[] = [];
-    for (let n = 0; refused.length < 20 && n < 5_000; n++) {
-      const title = `on a full disk #${n} ${"x".repeat(200)}`;
-      const { status, body } = await createTask(checkContract, server, dave, title);
-      if (status === 201) {
-        expect(refused).toEqual([]);
-        stored.add(title);
-        continue;
+      fillDisk(path.join(mountPoint, "filler"));
+      // Rows that fit in a page the table already has need no new space: writes succeed until one needs a new page.
+      const refused: string[] = [];
+      for (let n = 0; refused.length < 20 && n < 5_000; n++) {
+        const title = `on a full disk #${n} ${"x".repeat(200)}`;
+        const { status, body } = await createTask(checkContract, server, dave, title);
+        if (status === 201) {
+          expect(refused).toEqual([]);
+          stored.add(title);
+          continue;
+        }
+        expect(status).toBe(503);
+        expect(body).toMatchObject({ code: "service_unavailable", error: expect.stringContaining("disk is full") });
+        refused.push(title);
       }
-      expect(status).toBe(503);
-      expect(body).toMatchObject({ code: "service_unavailable", error: expect.stringContaining("disk is full") });
-      refused.push(title);
-    }
-    expect(refused).toHaveLength(20);
-    expect((await checked(checkContract, "GET", `${server.url}/api/health`)).body).toEqual({
-      status: "unavailable",
-      database: "disk_full",
-    });
-    // Reads still work, and show every acknowledged write and none of the refused ones.
-    expect(new Set((await allTasks(server, dave)).map((task) => task.title))).toEqual(stored);
-
-    rmSync(path.join(mountPoint, "filler"));
-    expect((await checked(checkContract, "GET", `${server.url}/api/health`)).body).toEqual({
-      status: "ok",
-      database: "ok",
-    });
-    expect((await createTask(checkContract, server, dave, "after space was freed")).status).toBe(201);
-    stored.add("after space was freed");
-    expect(new Set((await allTasks(server, dave)).map((task) => task.title))).toEqual(stored);
-  } finally {
-    await server?.stop();
-    execFileSync("umount", [mountPoint]);
-  }
-});
-
-test("a damaged data directory: 503s that name it, the cause logged once, the open retried at most every 5 s", async ({
-  checkContract,
-}) => {
-  test.setTimeout(2 * SERVER_START_BUDGET_MS + 60_000);
-  const dataDir = path.join(dataRoot, "damaged");
-  const erin = await newSession("erin");
-  const first = await startServing(dataDir);
-  try {
-    expect((await createTask(checkContract, first, erin, "before the damage")).status).toBe(201);
-  } finally {
-    await first.stop();
-  }
-  // Zero the write-ahead log: PostgreSQL then finds no checkpoint to start from (PANIC).
-  const wal = path.join(dataDir, "pg_wal");
-  for (const name of readdirSync(wal).filter((entry) => /^[0-9A-F]{24}$/.test(entry))) {
-    writeFileSync(path.join(wal, name), Buffer.alloc(statSync(path.join(wal, name)).size));
-  }
-
-  const server = await startNextServer(serverEnv(dataDir));
-  try {
-    expect((await server.answering())?.status).toBe(503);
-    const durations: number[] = [];
-    const started = performance.now();
-    while (performance.now() - started < 8_000) {
-      const before = performance.now();
-      const list = await checked(checkContract, "GET", `${server.url}/api/${erin.userId}/tasks`, {
-        headers: erin.headers,
+      expect(refused).toHaveLength(20);
+      expect((await checked(checkContract, "GET", `${server.url}/api/health`)).body).toEqual({
+        status: "unavailable",
+        database: "disk_full",
       });
-      expect(list.status).toBe(503);
-      expect(list.body).toMatchObject({ code: "service_unavailable", error: expect.stringContaining(dataDir) });
-      const health = await checked(checkContract, "GET", `${server.url}/api/health`);
-      expect(health).toEqual({ status: 503, body: { status: "unavailable", database: "unreachable" } });
-      durations.push(performance.now() - before);
+      // Reads still work, and show every acknowledged write and none of the refused ones.
+      expect(new Set((await allTasks(server, dave)).map((task) => task.title))).toEqual(stored);
+
+      rmSync(path.join(mountPoint, "filler"));
+      expect((await checked(checkContract, "GET", `${server.url}/api/health`)).body).toEqual({
+        status: "ok",
+        database: "ok",
+      });
+      expect((await createTask(checkContract, server, dave, "after space was freed")).status).toBe(201);
+      stored.add("after space was freed");
+      expect(new Set((await allTasks(server, dave)).map((task) => task.title))).toEqual(stored);
+    } finally {
+      await server?.stop();
+      execFileSync("umount", [mountPoint]);
     }
-    // An open of a damaged directory costs about a second of CPU: at most one every 5 s, the other requests wait for
-    // none. (Before: every request tried again, and took a second or more.)
-    expect(durations.length).toBeGreaterThan(20);
-    expect(durations.filter((ms) => ms > 500).length).toBeLessThanOrEqual(2);
-    const causes = server
-      .output()
-      .split("\n")
-      .filter((line) => line.includes("could not locate a valid checkpoint record"));
-    expect(causes).toHaveLength(1);
-  } finally {
-    await server.stop();
-  }
-});
+  },
+);
+
+test(
+  "a damaged data directory: 503s that name it, the cause logged once, the open retried at most every 5 s",
+  { tag: "@fault" },
+  async ({ checkContract }) => {
+    test.setTimeout(2 * SERVER_START_BUDGET_MS + 60_000);
+    const dataDir = path.join(dataRoot, "damaged");
+    const erin = await newSession("erin");
+    const first = await startServing(dataDir);
+    try {
+      expect((await createTask(checkContract, first, erin, "before the damage")).status).toBe(201);
+    } finally {
+      await first.stop();
+    }
+    // Zero the write-ahead log: PostgreSQL then finds no checkpoint to start from (PANIC).
+    const wal = path.join(dataDir, "pg_wal");
+    for (const name of readdirSync(wal).filter((entry) => /^[0-9A-F]{24}$/.test(entry))) {
+      writeFileSync(path.join(wal, name), Buffer.alloc(statSync(path.join(wal, name)).size));
+    }
+
+    const server = await startNextServer(serverEnv(dataDir));
+    try {
+      expect((await server.answering())?.status).toBe(503);
+      const durations: number[] = [];
+      const started = performance.now();
+      while (performance.now() - started < 8_000) {
+        const before = performance.now();
+        const list = await checked(checkContract, "GET", `${server.url}/api/${erin.userId}/tasks`, {
+          headers: erin.headers,
+        });
+        expect(list.status).toBe(503);
+        expect(list.body).toMatchObject({ code: "service_unavailable", error: expect.stringContaining(dataDir) });
+        const health = await checked(checkContract, "GET", `${server.url}/api/health`);
+        expect(health).toEqual({ status: 503, body: { status: "unavailable", database: "unreachable" } });
+        durations.push(performance.now() - before);
+      }
+      // An open of a damaged directory costs about a second of CPU: at most one every 5 s, the other requests wait for
+      // none. (Before: every request tried again, and took a second or more.)
+      expect(durations.length).toBeGreaterThan(20);
+      expect(durations.filter((ms) => ms > 500).length).toBeLessThanOrEqual(2);
+      const causes = server
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("could not locate a valid checkpoint record"));
+      expect(causes).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+  },
+);

@@ -64,51 +64,65 @@ test.afterAll(async () => {
   await jwks.stop();
 });
 
-test("a JWKS that hangs: 503 service_unavailable once the fetch times out, well inside 5 s", async ({ request }) => {
-  jwks.mode = "hang";
-  const started = Date.now();
-  lastFetchAt = started;
-  const response = await get(request, await tokenFrom(keyA));
-  const elapsed = Date.now() - started;
-  await expectError(response, 503, "service_unavailable");
-  expect(response.headers()["retry-after"]).toBe("5");
-  expect(elapsed).toBeGreaterThanOrEqual(JWKS_TIMEOUT_MS - 100);
-  expect(elapsed).toBeLessThan(5_000);
-  expect(jwks.fetches).toBe(1);
-});
+test(
+  "a JWKS that hangs: 503 service_unavailable once the fetch times out, well inside 5 s",
+  { tag: "@fault" },
+  async ({ request }) => {
+    jwks.mode = "hang";
+    const started = Date.now();
+    lastFetchAt = started;
+    const response = await get(request, await tokenFrom(keyA));
+    const elapsed = Date.now() - started;
+    await expectError(response, 503, "service_unavailable");
+    expect(response.headers()["retry-after"]).toBe("5");
+    expect(elapsed).toBeGreaterThanOrEqual(JWKS_TIMEOUT_MS - 100);
+    expect(elapsed).toBeLessThan(5_000);
+    expect(jwks.fetches).toBe(1);
+  },
+);
 
-test("while the issuer is out: 503 at once, without another fetch; HS256 tokens are unaffected", async ({
-  request,
-}) => {
-  const started = Date.now();
-  await expectError(await get(request, await tokenFrom(keyA)), 503, "service_unavailable");
-  expect(Date.now() - started).toBeLessThan(1_000);
-  expect(jwks.fetches).toBe(1);
-  expect((await get(request, await signSessionToken({ id: userId }))).status()).toBe(200);
-});
+test(
+  "while the issuer is out: 503 at once, without another fetch; HS256 tokens are unaffected",
+  { tag: "@fault" },
+  async ({ request }) => {
+    const started = Date.now();
+    await expectError(await get(request, await tokenFrom(keyA)), 503, "service_unavailable");
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(jwks.fetches).toBe(1);
+    expect((await get(request, await signSessionToken({ id: userId }))).status()).toBe(200);
+  },
+);
 
-test("once the JWKS answers again, the next fetch window brings its keys: 200", async ({ request }) => {
-  jwks.mode = "serve";
-  jwks.keys = [keyA.publicJwk];
-  await nextFetchWindow(lastFetchAt);
-  lastFetchAt = Date.now();
-  expect((await get(request, await tokenFrom(keyA))).status()).toBe(200);
-  expect(jwks.fetches).toBe(2);
-});
+test(
+  "once the JWKS answers again, the next fetch window brings its keys: 200",
+  { tag: "@fault" },
+  async ({ request }) => {
+    jwks.mode = "serve";
+    jwks.keys = [keyA.publicJwk];
+    await nextFetchWindow(lastFetchAt);
+    lastFetchAt = Date.now();
+    expect((await get(request, await tokenFrom(keyA))).status()).toBe(200);
+    expect(jwks.fetches).toBe(2);
+  },
+);
 
-test("a rotated-in key: 401 until the next fetch window (no fetch per unknown kid), then 200", async ({ request }) => {
-  jwks.keys = [keyA.publicJwk, keyB.publicJwk];
-  const rotated = await tokenFrom(keyB);
-  await expectError(await get(request, rotated), 401, "unauthenticated");
-  expect(jwks.fetches).toBe(2);
-  await nextFetchWindow(lastFetchAt);
-  lastFetchAt = Date.now();
-  expect((await get(request, rotated)).status()).toBe(200);
-  expect(jwks.fetches).toBe(3);
-  expect((await get(request, await tokenFrom(keyA))).status()).toBe(200);
-});
+test(
+  "a rotated-in key: 401 until the next fetch window (no fetch per unknown kid), then 200",
+  { tag: "@fault" },
+  async ({ request }) => {
+    jwks.keys = [keyA.publicJwk, keyB.publicJwk];
+    const rotated = await tokenFrom(keyB);
+    await expectError(await get(request, rotated), 401, "unauthenticated");
+    expect(jwks.fetches).toBe(2);
+    await nextFetchWindow(lastFetchAt);
+    lastFetchAt = Date.now();
+    expect((await get(request, rotated)).status()).toBe(200);
+    expect(jwks.fetches).toBe(3);
+    expect((await get(request, await tokenFrom(keyA))).status()).toBe(200);
+  },
+);
 
-test("a flood of unknown kids: all 401, for exactly one more fetch", async ({ request }) => {
+test("a flood of unknown kids: all 401, for exactly one more fetch", { tag: "@fault" }, async ({ request }) => {
   await nextFetchWindow(lastFetchAt);
   const strangers = Array.from({ length: 25 }, (_, i) => generateIssuerKey("EdDSA", `unknown-${i}`));
   const responses = await Promise.all(strangers.map(async (key) => get(request, await tokenFrom(key))));
@@ -117,12 +131,16 @@ test("a flood of unknown kids: all 401, for exactly one more fetch", async ({ re
   expect(jwks.fetches).toBe(4);
 });
 
-test("the issuer goes down: cached keys keep working; a key it cannot be asked about is a 503", async ({ request }) => {
-  await jwks.stop();
-  expect((await get(request, await tokenFrom(keyA))).status()).toBe(200);
-  expect((await get(request, await tokenFrom(keyB))).status()).toBe(200);
-  await nextFetchWindow(lastFetchAt);
-  const unknown = generateIssuerKey("EdDSA", "key-c");
-  await expectError(await get(request, await tokenFrom(unknown)), 503, "service_unavailable");
-  expect((await get(request, await tokenFrom(keyA))).status()).toBe(200);
-});
+test(
+  "the issuer goes down: cached keys keep working; a key it cannot be asked about is a 503",
+  { tag: "@fault" },
+  async ({ request }) => {
+    await jwks.stop();
+    expect((await get(request, await tokenFrom(keyA))).status()).toBe(200);
+    expect((await get(request, await tokenFrom(keyB))).status()).toBe(200);
+    await nextFetchWindow(lastFetchAt);
+    const unknown = generateIssuerKey("EdDSA", "key-c");
+    await expectError(await get(request, await tokenFrom(unknown)), 503, "service_unavailable");
+    expect((await get(request, await tokenFrom(keyA))).status()).toBe(200);
+  },
+);

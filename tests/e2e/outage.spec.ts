@@ -514,7 +514,7 @@ const test = base.extend<{ driver: Driver; relay: WsRelay | undefined; server: N
   ],
 });
 
-test.describe("a database that goes away and comes back", () => {
+test.describe("a database that goes away and comes back", { tag: "@fault" }, () => {
   test.skip(!postgresBinDir() && !process.env.CI, "needs PostgreSQL's server binaries (initdb, pg_ctl)");
   // About 30 s of outages and writes by design (OUTAGES, UP_MS, DOWN_MS), and then the database and the logs are read.
   test.setTimeout(120_000);
@@ -587,7 +587,7 @@ test.describe("a database that goes away and comes back", () => {
   }
 });
 
-test.describe("a table locked for longer than the contract's 5 s (issue 14)", () => {
+test.describe("a table locked for longer than the contract's 5 s (issue 14)", { tag: "@fault" }, () => {
   test.skip(!postgresBinDir() && !process.env.CI, "needs PostgreSQL's server binaries (initdb, pg_ctl)");
   // About 18 s of writes by design (UP_MS, LOCK_HOLD_MS, UP_MS), and then the database and the logs are read.
   test.setTimeout(90_000);
