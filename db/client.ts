@@ -9,6 +9,7 @@ import { lockDataDirectory } from "./data-dir-lock";
 import { stillDiskFull } from "./disk-space";
 import { EmbeddedDatabaseUnusableError, isNeverMigrated, markStatementSent, SchemaBehindError } from "./errors";
 import { durableStartParams, syncWritesToDisk } from "./pglite-durability";
+import { seedDataDirectory } from "./pglite-seed";
 import { newestAppliedMigration, schemaKnowledge, schemaStateOf, type SchemaState } from "./migrations";
 import * as schema from "./schema";
 
@@ -92,7 +93,11 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     const { PGlite } = await import("@electric-sql/pglite");
     const { drizzle } = await import("drizzle-orm/pglite");
     const { migrate } = await import("drizzle-orm/pglite/migrator");
-    if (!inMemory) mkdirSync(dataDir, { recursive: true });
+    if (!inMemory) {
+      // A new directory's cluster comes from a worker thread: initdb here would block this thread for seconds.
+      await seedDataDirectory(dataDir, MIGRATIONS_FOLDER);
+      mkdirSync(dataDir, { recursive: true });
+    }
     // PostgreSQL says why it cannot start only on stderr (PGlite then throws a bare "Aborted()"): its last lines are
     // kept for the error.
     const stderr: string[] = [];
