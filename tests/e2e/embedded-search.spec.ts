@@ -137,6 +137,8 @@ test(`searches of a user with ${TASKS} tasks leave the health check and other us
   expect(planted).toHaveLength(PLANTED.length);
   expect(planted).toEqual([...planted].sort((a, b) => b - a));
 
+  const idleHealth: number[] = [];
+  for (let i = 0; i < 10; i++) idleHealth.push((await timed(() => fetch(`${server.url}/api/health`))).ms);
   const alone = await timed(() => search(RARE));
   expect(alone.value.ids).toEqual(planted);
 
@@ -180,6 +182,7 @@ test(`searches of a user with ${TASKS} tasks leave the health check and other us
     `one search alone: ${Math.round(alone.ms)} ms in ${alone.value.requests} request(s), the slowest ${Math.round(alone.value.slowestRequestMs)} ms`,
     `${SEARCHERS} searchers for ${LOAD_MS / 1000} s: ${searches.length} searches done; ${summary(searches.map((done) => done.ms))}; ` +
       `requests per search ${Math.max(...searches.map((done) => done.value.requests))} at most`,
+    `/api/health with nothing else running: ${summary(idleHealth)}`,
     `meanwhile /api/health: ${summary(health)}`,
     `meanwhile another user's list: ${summary(otherList)}`,
   ];
