@@ -111,7 +111,9 @@ export function TaskApp({ userId }: { userId: string }) {
     );
     observer.observe(element);
     return () => observer.disconnect();
-  }, [canAutoLoad, rows.length]);
+    // Each page loaded re-arms it, even one that added no rows (a search may answer an empty page with a Link to go
+    // on): a sentinel that stays in view is not reported again.
+  }, [canAutoLoad, rows.length, tasks.more.loading]);
 
   const conflict = tasks.conflicts[0];
   const undoable = tasks.pendingDeletes.filter((pending) => !pending.sending);
@@ -173,7 +175,7 @@ export function TaskApp({ userId }: { userId: string }) {
               </button>
             </div>
           )}
-          {tasks.load.phase === "ready" && rows.length === 0 && (
+          {tasks.load.phase === "ready" && rows.length === 0 && !tasks.hasMore && (
             <p className="px-4 py-10 text-center text-slate-600 dark:text-slate-400">{emptyMessage(view)}</p>
           )}
           {tasks.load.phase === "ready" && rows.length > 0 && (

@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * List the user's tasks
-         * @description One page, in the order asked for; follow `Link` for the next. Each parameter below may be given once: a second value is a 400. Parameters not listed are ignored.
+         * @description One page, in the order asked for; follow `Link` for the next. Each parameter below may be given once: a second value is a 400. Parameters not listed are ignored. A search (`q`) examines a bounded number of the user's tasks per request, so that one search cannot hold up other requests: a page may then hold fewer than `limit` tasks, or none, and still carry a `Link`; following it to the end finds every match once, in order.
          */
         get: operations["listTasks"];
         put?: never;
@@ -420,7 +420,7 @@ export interface components {
         ETag: string;
         /** @description A path on this server: the new task's (201), or the requested path written canonically (308). */
         Location: string;
-        /** @description Present when more tasks follow: this path and query with a `cursor` for the next page. Absent on the last page. */
+        /** @description Present when more tasks follow: this path and query with a `cursor` for the next page. Absent on the last page. A search (`q`) may also carry it on a page of fewer than `limit` tasks, even none, when it stopped at its bound before reaching the end of the user's tasks: follow it to go on. */
         Link: string;
         /** @description Seconds to wait before trying again. */
         "Retry-After": number;

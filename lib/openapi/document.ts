@@ -47,7 +47,9 @@ const headers = {
   },
   Link: {
     description:
-      "Present when more tasks follow: this path and query with a `cursor` for the next page. Absent on the last page.",
+      "Present when more tasks follow: this path and query with a `cursor` for the next page. Absent on the last page. " +
+      "A search (`q`) may also carry it on a page of fewer than `limit` tasks, even none, when it stopped at its bound " +
+      "before reaching the end of the user's tasks: follow it to go on.",
     required: false,
     schema: { type: "string", pattern: '^<[^>]+>; rel="next"$' },
   },
@@ -180,7 +182,9 @@ const paths: ZodOpenApiObject["paths"] = {
       summary: "List the user's tasks",
       description:
         "One page, in the order asked for; follow `Link` for the next. Each parameter below may be given once: a " +
-        "second value is a 400. Parameters not listed are ignored.",
+        "second value is a 400. Parameters not listed are ignored. A search (`q`) examines a bounded number of the " +
+        "user's tasks per request, so that one search cannot hold up other requests: a page may then hold fewer than " +
+        "`limit` tasks, or none, and still carry a `Link`; following it to the end finds every match once, in order.",
       requestParams: { path: UserPath, query: TaskListQuery },
       responses: {
         200: { description: "A page of tasks.", headers: responseHeaders("Link"), content: json(z.array(Task)) },

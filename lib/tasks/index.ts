@@ -1,11 +1,11 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { getDatabase } from "../../db/client";
+import { getDatabase, searchBudget } from "../../db/client";
 import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors";
 import type { TaskCreate, TaskListQuery, TaskUpdate } from "../schemas/tasks";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./cursor";
 import { IdempotencyKeyReusedError, TaskVersionMismatchError } from "./errors";
-import { statementsFor, type ListShape } from "./statements";
+import { statementsFor, type ListShape, type Statements } from "./statements";
 
 // The task service: every statement names its owner in SQL, every operation is one prepared statement, and nothing here
 // knows about HTTP. "Not found" is `undefined` (or `false`), whatever the reason: missing and someone else's look alike.
@@ -48,6 +48,12 @@ function positionOf(task: Task, sort: TaskListQuery["sort"]): CursorPosition {
   return { value: sort === "title" ? task.title : Date.parse(task[sort]), id: task.id };
 }
 
+/** The keyset placeholders for the rows after `position` (the cursor's). */
+const afterValues = (position: CursorPosition | undefined) => ({
+  afterValue: typeof position?.value === "number" ? new Date(position.value).toISOString() : position?.value,
+  afterId: position?.id,
+});
+
 /** The list statement's shape and placeholder values for a query: what listTasks runs (and the EXPLAIN test plans). */
 export function listStatementInput(ownerId: string, query: TaskListQuery) {
   const after = query.cursor ? decodeCursor(query.cursor, query) : undefined;
@@ -62,8 +68,8 @@ export function listStatementInput(ownerId: string, query: TaskListQuery) {
     ownerId,
     rows: query.limit + 1,
     pattern: query.q ? `%${escapeLikePattern(query.q)}%` : undefined,
-    afterValue: typeof after?.value === "number" ? new Date(after.value).toISOString() : after?.value,
-    afterId: after?.id,
+    window: query.q ? searchBudget().rowsPerStatement : undefined,
+    ...afterValues(after),
   };
   return { shape, values };
 }
@@ -71,16 +77,60 @@ export function listStatementInput(ownerId: string, query: TaskListQuery) {
 /**
  * One page of the owner's tasks. Keyset paging on (sort key, id): each page starts right after the previous page's
  * last row, read straight off an index, so page N costs what page 1 does, and rows created or deleted meanwhile
- * neither shift nor repeat the rest. Throws InvalidCursorError for a cursor this service did not issue for the query.
+ * neither shift nor repeat the rest. A search may answer fewer than `limit` tasks, even none, with a next cursor: see
+ * searchTasks. Throws InvalidCursorError for a cursor this service did not issue for the query.
  */
 export async function listTasks(ownerId: string, query: TaskListQuery): Promise<TaskPage> {
   const { shape, values } = listStatementInput(ownerId, query);
-  const rows: Task[] = await statementsFor(await getDatabase())
-    .list(shape)
-    .execute(values);
+  const statements = statementsFor(await getDatabase());
+  if (shape.search) return searchTasks(statements, shape, values, query);
+  const rows: Task[] = await statements.list(shape).execute(values);
+  return pageOf(rows, query);
+}
+
+/** A page from up to `limit + 1` rows in list order: the extra row only says that more follow. */
+function pageOf(rows: Task[], query: TaskListQuery): TaskPage {
   if (rows.length <= query.limit) return { tasks: rows };
   const page = rows.slice(0, query.limit);
   return { tasks: page, nextCursor: encodeCursor(positionOf(page[page.length - 1]!, query.sort), query) };
+}
+
+/** Lets the event loop take in other requests, whose statements then queue before this request's next one. */
+const letOthersIn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A search, in bounded steps (issue 14): each statement examines at most the budget's `rowsPerStatement` of the owner's
+ * tasks, in list order, starting where the previous one stopped, so that no statement holds the embedded database
+ * (which runs one at a time) for long, whatever the pattern and however many tasks the owner has. Steps go on until
+ * the page is full, the owner's tasks run out, or the request has searched for the budget's `requestMs` (PostgreSQL:
+ * one step, one statement per request); then the page holds what was found so far, perhaps fewer than `limit` tasks or
+ * none, with a cursor after the last task examined. Following cursors finds every match once, in order.
+ */
+async function searchTasks(
+  statements: Statements,
+  shape: ListShape,
+  values: ReturnType<typeof listStatementInput>["values"],
+  query: TaskListQuery,
+): Promise<TaskPage> {
+  const startedAt = performance.now();
+  const budget = searchBudget();
+  const found: Task[] = [];
+  let step = { shape, values };
+  for (;;) {
+    const rows = await statements.search(step.shape).execute({ ...step.values, rows: query.limit - found.length + 1 });
+    let stoppedAt: Task | undefined;
+    for (const { matched, last, ...task } of rows) {
+      if (matched) found.push(task);
+      if (last) stoppedAt = task;
+    }
+    if (found.length > query.limit || !stoppedAt) return pageOf(found, query);
+    const position = positionOf(stoppedAt, query.sort);
+    if (performance.now() - startedAt >= budget.requestMs) {
+      return { tasks: found, nextCursor: encodeCursor(position, query) };
+    }
+    step = { shape: { ...shape, after: true }, values: { ...values, ...afterValues(position) } };
+    await letOthersIn();
+  }
 }
 
 export async function getTask(ownerId: string, taskId: number): Promise<Task | undefined> {

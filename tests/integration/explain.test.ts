@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, getDatabase } from "@/db/client";
 import { TaskListQuery } from "@/lib/schemas/tasks";
 import { listStatementInput, listTasks } from "@/lib/tasks";
-import { listStatement } from "@/lib/tasks/statements";
+import { encodeCursor } from "@/lib/tasks/cursor";
+import { searchBudget } from "@/db/client";
+import { listStatement, searchStatement } from "@/lib/tasks/statements";
 import { newUserId } from "../support/api";
 
 afterAll(closeDatabase);
@@ -29,6 +31,7 @@ beforeAll(async () => {
 interface PlanNode {
   "Node Type": string;
   "Index Name"?: string;
+  "Actual Rows"?: number;
   Plans?: PlanNode[];
 }
 
@@ -36,19 +39,29 @@ function nodesOf(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
 }
 
-/** EXPLAIN of the exact statement listTasks prepares for this query, with the values it would bind. */
-async function planFor(input: Record<string, string>): Promise<PlanNode[]> {
+/**
+ * EXPLAIN of the exact statement listTasks prepares for this query (the first step of a search), with the values it
+ * would bind; `analyze` runs it too, for the rows each node handled.
+ */
+async function planFor(input: Record<string, string>, analyze = false): Promise<PlanNode[]> {
   const db = await getDatabase();
   const { shape, values } = listStatementInput(target, TaskListQuery.parse(input));
-  const statement = listStatement(db, shape).toSQL();
+  const statement = (shape.search ? searchStatement(db, shape) : listStatement(db, shape)).toSQL();
   const params = fillPlaceholders(statement.params, values);
   const client = (db as unknown as { $client: { query: (text: string, params: unknown[]) => Promise<unknown> } })
     .$client;
-  const result = await client.query(`explain (format json) ${statement.sql}`, params);
+  const result = await client.query(`explain (format json${analyze ? ", analyze" : ""}) ${statement.sql}`, params);
   const rows = (result as { rows: Record<string, unknown>[] }).rows;
   const raw = Object.values(rows[0]!)[0];
   const explained = (typeof raw === "string" ? JSON.parse(raw) : raw) as [{ Plan: PlanNode }];
   return nodesOf(explained[0].Plan);
+}
+
+/** A cursor for `query` at the middle of the target's tasks (a search's may come from a step that matched nothing). */
+function midwayCursor(query: Record<string, string>): string {
+  const parsed = TaskListQuery.parse(query);
+  const value = parsed.sort === "title" ? "task 5000" : Date.parse("2030-01-01T01:23:20.000Z");
+  return encodeCursor({ value, id: 1 }, parsed);
 }
 
 async function cursorFor(query: Record<string, string>): Promise<string> {
@@ -91,18 +104,34 @@ describe(`list plans over ${USERS * TASKS_PER_USER} tasks`, () => {
     });
   }
 
-  it("searches within the user's rows through an index, sorting at most the matches", async () => {
-    for (const q of ["note 99", "task"]) {
-      const nodes = await planFor({ q });
-      const summary = nodes.map((node) => `${node["Node Type"]}${node["Index Name"] ? `(${node["Index Name"]})` : ""}`);
-      expect(
-        nodes.some((node) => node["Index Name"]?.startsWith("tasks_user_")),
-        summary.join(" > "),
-      ).toBe(true);
-      expect(
-        nodes.some((node) => node["Node Type"] === "Seq Scan"),
-        summary.join(" > "),
-      ).toBe(false);
+  it("searches within the user's rows through the sort's index, without sorting, examining at most the budget's rows", async () => {
+    const window = searchBudget().rowsPerStatement;
+    // A term found nowhere, one or two characters (no trigram could help), a phrase of common words that no task holds,
+    // and terms in every task: each statement walks the owner's rows in order and stops at the window, or sooner.
+    const cases: [string, Record<string, string>, string][] = [
+      ["nowhere", { q: "zeppelin" }, "tasks_user_created_idx"],
+      ["one character", { q: "z" }, "tasks_user_created_idx"],
+      ["two characters", { q: "zq" }, "tasks_user_created_idx"],
+      ["a rare phrase of common words", { q: "note task 1" }, "tasks_user_created_idx"],
+      ["everywhere", { q: "task" }, "tasks_user_created_idx"],
+      ["by title", { q: "zeppelin", sort: "title", order: "asc" }, "tasks_user_title_idx"],
+      ["by updated_at, completed", { q: "note 99", sort: "updated_at", status: "completed" }, "tasks_user_updated_idx"],
+    ];
+    for (const [label, query, index] of cases) {
+      for (const withCursor of [false, true]) {
+        const shape = withCursor ? { ...query, cursor: midwayCursor(query) } : query;
+        const nodes = await planFor(shape, true);
+        const summary = `${label}${withCursor ? " after a cursor" : ""}: ${nodes
+          .map((node) => `${node["Node Type"]}${node["Index Name"] ? `(${node["Index Name"]})` : ""}`)
+          .join(" > ")}`;
+        const scan = nodes.find((node) => node["Index Name"] === index);
+        expect(scan, summary).toBeDefined();
+        expect(scan!["Actual Rows"], summary).toBeLessThanOrEqual(window + 1);
+        expect(
+          nodes.some((node) => /Sort|Seq Scan|Bitmap/.test(node["Node Type"])),
+          summary,
+        ).toBe(false);
+      }
     }
   });
 });
