@@ -6,7 +6,7 @@
 // or this same directory with BENCH_BEFORE_NODE / BENCH_AFTER_NODE naming a Node.js binary for each side.
 import "../scripts/load-env";
 import { scenarios, seedFixture, throughput } from "./load";
-import { benchDatabase, cpuUsage, percentile, startServer } from "./support";
+import { benchDatabase, benchPort, cpuUsage, percentile, startServer } from "./support";
 
 const beforeDir = process.argv[2];
 if (!beforeDir) {
@@ -29,8 +29,8 @@ const fixture = await seedFixture(database.url, 200, 50);
 const workload = scenarios(fixture);
 const env = { DATABASE_URL: database.url, AUTH_SECRET };
 const servers = {
-  before: await startServer(3165, env, { directory: beforeDir, node: process.env.BENCH_BEFORE_NODE }),
-  after: await startServer(3166, env, { node: process.env.BENCH_AFTER_NODE }),
+  before: await startServer(await benchPort(0), env, { directory: beforeDir, node: process.env.BENCH_BEFORE_NODE }),
+  after: await startServer(await benchPort(1), env, { node: process.env.BENCH_AFTER_NODE }),
 };
 const samples: Record<string, Record<"before" | "after", { rps: number[]; cpu: number[] }>> = {};
 try {

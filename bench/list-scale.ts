@@ -4,12 +4,12 @@ import "../scripts/load-env";
 import { writeFileSync } from "node:fs";
 import pg from "pg";
 import { signSessionToken } from "../lib/auth/tokens";
-import { benchDatabase, machine, percentile, startServer } from "./support";
+import { benchDatabase, benchPort, machine, percentile, startServer } from "./support";
 
 const SIZES = [100, 10_000, 100_000];
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
 const WARMUP = 100;
-const PORT = Number(process.env.BENCH_PORT ?? 3150);
+const PORT = await benchPort(0);
 const AUTH_SECRET = "bench-secret-bench-secret-bench-secret";
 process.env.AUTH_SECRET = AUTH_SECRET;
 

@@ -6,7 +6,7 @@ import "../scripts/load-env";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { floorScenario, scenarios, seedFixture, throughput } from "./load";
-import { benchDatabase, startServer } from "./support";
+import { benchDatabase, benchPort, startServer } from "./support";
 
 const [name = "get", secondsArgument = "10"] = process.argv.slice(2);
 const seconds = Number(secondsArgument);
@@ -26,7 +26,7 @@ try {
   const scenario = name === "floor" ? floorScenario : scenarios(fixture)[name];
   if (!scenario) throw new Error(`no scenario ${name}`);
   const server = await startServer(
-    3170,
+    await benchPort(0),
     { DATABASE_URL: database.url, AUTH_SECRET, BENCH_FLOOR_ROUTE: "1" },
     { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${scratch}`] },
   );

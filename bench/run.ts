@@ -16,6 +16,7 @@ import {
 } from "./load";
 import {
   benchDatabase,
+  benchPort,
   cpuUsage,
   ensurePortFree,
   machine,
@@ -29,8 +30,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const USERS = 200;
 const TASKS_PER_USER = 50;
-const APP_PORT = Number(process.env.BENCH_PORT ?? 3160);
-const BASELINE_PORT = APP_PORT + 1;
+const APP_PORT = await benchPort(0);
+const BASELINE_PORT = await benchPort(1);
 const AUTH_SECRET = "bench-secret-bench-secret-bench-secret";
 process.env.AUTH_SECRET = AUTH_SECRET;
 

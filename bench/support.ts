@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import pg from "pg";
+import { freePort } from "../tests/support/free-port";
 
 export const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -49,11 +50,18 @@ export async function ensurePortFree(port: number): Promise<void> {
     socket.once("error", () => resolve(false));
   });
   if (taken) {
-    throw new Error(`port ${port} is already in use: stop what listens there (BENCH_PORT moves the benchmark's ports)`);
+    throw new Error(`port ${port} is already in use: stop what listens there (unset BENCH_PORT to take free ones)`);
   }
 }
 
-/** `next start` of the build in `directory` (this checkout by default). */
+/**
+ * A port for one of the benchmark's servers: BENCH_PORT + `offset` when BENCH_PORT is set (to pin them), otherwise one
+ * nothing listens on now, taken at run time so that the benchmark never meets another checkout's server.
+ */
+export async function benchPort(offset: number): Promise<number> {
+  return process.env.BENCH_PORT ? Number(process.env.BENCH_PORT) + offset : freePort();
+}
+
 /**
  * `next start` of the build in `options.directory` (default: this checkout) on `port`, in its own process group, once
  * /api/health answers 200. `options.node` is the Node.js binary that runs it (default: BENCH_NODE, else this one),
@@ -117,13 +125,15 @@ function pidsOf(args: string[]): string[] {
   }
 }
 
-function cpuSecondsOf(pids: string[]): number {
+/** utime + stime of each process, and, with `reapedChildren`, the CPU of its children that ended and were reaped. */
+function cpuSecondsOf(pids: string[], reapedChildren = false): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
-      // Fields 14 and 15 of /proc/<pid>/stat, counted after the parenthesised command name.
+      // Fields 14-17 of /proc/<pid>/stat (utime, stime, cutime, cstime), counted after the parenthesised command name.
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
       ticks += Number(fields[11]) + Number(fields[12]);
+      if (reapedChildren) ticks += Number(fields[13]) + Number(fields[14]);
     } catch {
       // the process ended meanwhile
     }
@@ -132,12 +142,20 @@ function cpuSecondsOf(pids: string[]): number {
 }
 
 /**
- * CPU seconds used so far by the server's process group and by PostgreSQL's processes. On a shared 2-core machine,
- * CPU per request is steadier than requests per second for comparing two versions of the code.
+ * CPU seconds used so far by the server's process group and by PostgreSQL: its live processes, plus, on each
+ * postmaster, the backends that ended and were reaped (a backend that exits between two readings would otherwise take
+ * its CPU with it, and the difference could go negative). All of the machine's PostgreSQL: on a shared machine, other
+ * work's queries count too. On a shared 2-core machine, CPU per request is steadier than requests per second for
+ * comparing two versions of the code.
  */
 export function cpuUsage(serverGroup: number): { server: number; database: number } {
+  const postgres = pidsOf(["-o", "pid=,ppid=", "-C", "postgres"]).map((line) => line.split(/\s+/));
+  const postgresPids = new Set(postgres.map(([pid]) => pid));
+  const postmasters = postgres.filter(([, ppid]) => !postgresPids.has(ppid)).map(([pid]) => pid!);
   return {
     server: cpuSecondsOf(pidsOf(["-o", "pid=", "-g", String(serverGroup)])),
-    database: cpuSecondsOf(pidsOf(["-o", "pid=", "-C", "postgres"])),
+    database:
+      cpuSecondsOf(postgres.map(([pid]) => pid!).filter((pid) => !postmasters.includes(pid))) +
+      cpuSecondsOf(postmasters, true),
   };
 }
