@@ -204,8 +204,12 @@ test(
     console.log(figures.join("\n"));
     test.info().annotations.push(...figures.map((description) => ({ type: "figures", description })));
 
-    expect(Math.max(...health), figures.join("\n")).toBeLessThan(1_000);
-    expect(Math.max(...otherList), figures.join("\n")).toBeLessThan(1_000);
+    // Within a second, or within the time of one search alone on a machine so slow (or so busy) that one search alone
+    // takes longer: unbounded, each answer waited for the searches' statements queued ahead of it, two to three times
+    // one search (2.7-3.1 s against 0.9-1.5 s here).
+    const bound = Math.max(1_000, alone.ms);
+    expect(Math.max(...health), figures.join("\n")).toBeLessThan(bound);
+    expect(Math.max(...otherList), figures.join("\n")).toBeLessThan(bound);
     expect(Math.min(health.length, otherList.length)).toBeGreaterThan(10);
   },
 );
