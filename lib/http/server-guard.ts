@@ -20,8 +20,18 @@ import { apiRouteOf, ROUTE_HANDLER_METHODS } from "./routes";
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** Time to receive a whole request: a body is at most 64 KiB. */
 export const REQUEST_TIMEOUT_MS = 30_000;
-/** A connection idle this long (no bytes either way) is closed: a half-sent request line holds nothing for long. */
+/**
+ * A connection idle this long (no bytes either way) between requests, or while a request is still arriving, is closed:
+ * a half-sent request line holds nothing for long.
+ */
 export const SOCKET_IDLE_TIMEOUT_MS = 15_000;
+/**
+ * Once a request has arrived, the silence is the server's own while it works out the answer: the connection may then
+ * be idle this long. A dev server's first compile of a route takes longer than SOCKET_IDLE_TIMEOUT_MS on a busy machine
+ * (the first page load was cut with an empty reply); a response stalled this long (a client that stopped reading) is
+ * cut all the same.
+ */
+export const RESPONSE_IDLE_TIMEOUT_MS = 120_000;
 /** Open connections at once; more are refused, so that no flood of idle connections takes every file descriptor. */
 export const MAX_CONNECTIONS = 4_096;
 
@@ -128,17 +138,35 @@ function interceptBeforeNext(request: IncomingMessage, response: ServerResponse)
 
 const guarded = new WeakSet<Server>();
 
-function guard(server: Server): void {
+/** How long a connection may be idle (ms): between requests and while one arrives, and while one is answered. */
+export interface IdleTimeouts {
+  socketIdleMs: number;
+  responseIdleMs: number;
+}
+
+/**
+ * Puts the guard in front of `server`'s request listeners (Next.js's), and sets its timeouts and connection cap;
+ * `idle` is for tests. Idempotent.
+ */
+export function guardServer(
+  server: Server,
+  idle: IdleTimeouts = { socketIdleMs: SOCKET_IDLE_TIMEOUT_MS, responseIdleMs: RESPONSE_IDLE_TIMEOUT_MS },
+): void {
   if (guarded.has(server)) return;
   guarded.add(server);
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.maxConnections = MAX_CONNECTIONS;
-  server.setTimeout(SOCKET_IDLE_TIMEOUT_MS);
+  server.setTimeout(idle.socketIdleMs);
 
   const nextListeners = server.listeners("request") as ((request: IncomingMessage, response: ServerResponse) => void)[];
   server.removeAllListeners("request");
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    socket.setTimeout(idle.responseIdleMs);
+    response.once("close", () => {
+      if (!socket.destroyed) socket.setTimeout(idle.socketIdleMs);
+    });
     if (interceptBeforeNext(request, response)) return;
     for (const listener of nextListeners) listener.call(server, request, response);
   });
@@ -170,7 +198,7 @@ export function guardHttpServers(): void {
       typeof (server as Server).listeners === "function" &&
       (server as Server).listenerCount("request") > 0
     ) {
-      guard(server as Server);
+      guardServer(server as Server);
     }
   });
 }

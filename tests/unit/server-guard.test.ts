@@ -1,6 +1,7 @@
-import { METHODS } from "node:http";
+import { createServer, METHODS, type Server } from "node:http";
+import { connect, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { answerBeforeRouting, originForm } from "@/lib/http/server-guard";
+import { answerBeforeRouting, guardServer, originForm } from "@/lib/http/server-guard";
 import { API_ROUTES, ROUTE_HANDLER_METHODS } from "@/lib/http/routes";
 
 // Requests Next.js would answer before any app code, enumerated by kind: every method Node.js parses that a route
@@ -124,5 +125,53 @@ describe("answerBeforeRouting", () => {
     expect(originForm("/api/health")).toBe("/api/health");
     expect(answerBeforeRouting("TRACE", originForm("http://h/api/health"))?.error?.status).toBe(405);
     expect(answerBeforeRouting("GET", originForm("http://h/api/%zz"))?.error?.status).toBe(400);
+  });
+});
+
+describe("the guard's idle timeouts (guardServer)", () => {
+  // Short stand-ins for the real 15 s and 120 s; the handler is slower than the first and far quicker than the second.
+  const idle = { socketIdleMs: 200, responseIdleMs: 10_000 };
+  const HANDLER_MS = 800;
+
+  async function guardedServer(): Promise<{ server: Server; port: number }> {
+    const server = createServer((_request, response) => {
+      setTimeout(() => response.end("answered"), HANDLER_MS);
+    });
+    guardServer(server, idle);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+
+  /** What arrives on a raw connection that sends `request` (maybe nothing), until the server closes it. */
+  function exchange(port: number, request: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => socket.write(request));
+      let received = "";
+      socket.on("data", (chunk) => (received += chunk.toString()));
+      socket.on("close", () => resolve(received));
+      socket.on("error", reject);
+    });
+  }
+
+  it("lets a request whose answer takes longer than the idle timeout get its answer, then closes the idle connection", async () => {
+    const { server, port } = await guardedServer();
+    try {
+      // Keep-alive: after the answer the connection is idle again, and the idle timeout closes it.
+      const received = await exchange(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(received).toMatch(/\r\n\r\n(8\r\n)?answered/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("still closes a connection that sends nothing, or half a request line, after the idle timeout", async () => {
+    const { server, port } = await guardedServer();
+    try {
+      expect(await exchange(port, "")).toBe("");
+      expect(await exchange(port, "GET /hal")).toBe("");
+    } finally {
+      server.close();
+    }
   });
 });
