@@ -3,6 +3,7 @@ import type { AuthOptions } from "next-auth";
 import { decode as decodeEncrypted, encode as encrypt } from "next-auth/jwt";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getEnv, type NextAuthConfig } from "../env";
+import { getLogger } from "../logger";
 import { sessionCookie } from "./session-cookie";
 import { isUsableUserId, signSessionToken, verifyAppToken } from "./tokens";
 
@@ -43,6 +44,14 @@ function authOptions(secret: string, config: NextAuthConfig): AuthOptions {
     useSecureCookies: config.secureCookies,
     cookies: { sessionToken: cookie },
     providers: config.credentials ? [credentialsSignIn(config.credentials.password)] : [],
+    logger: {
+      warn(code) {
+        // Without NEXTAUTH_URL next-auth takes its origin from the request's Host, which is what `npm run dev` wants; in
+        // production (behind a proxy, say) that is worth the warning.
+        if (code === "NEXTAUTH_URL" && !getEnv().production) return;
+        getLogger().warn({ code }, `next-auth: https://next-auth.js.org/warnings#${code.toLowerCase()}`);
+      },
+    },
     callbacks: {
       // The browser needs its user id to address /api/{userId}/tasks.
       session: ({ session, token }) => ({ ...session, user: { ...session.user, id: token.sub } }),
