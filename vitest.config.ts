@@ -1,8 +1,8 @@
-import "./scripts/load-env";
+import "./scripts/load-env.ts";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
-import { settingsDatabaseUrl } from "./tests/support/postgres-settings";
+import { settingsDatabaseUrl } from "./tests/support/postgres-settings.ts";
 
 const root = import.meta.dirname;
 const resolve = {
