@@ -4,7 +4,8 @@ import { etagOf, expectedVersions } from "@/lib/http/etag";
 // The ETag codec on its own: which versions an If-Match header names. The HTTP tests (tests/integration/conditional.test.ts)
 // see only 200 or 412, which cannot tell "names nothing" from "names a version no task has".
 
-const ifMatch = (value: string) => expectedVersions(new Request("http://localhost/", { headers: { "if-match": value } }));
+const ifMatch = (value: string) =>
+  expectedVersions(new Request("http://localhost/", { headers: { "if-match": value } }));
 
 const version = "2026-11-24T04:00:00.000Z";
 const tag = etagOf({ updated_at: version });
