@@ -39,6 +39,7 @@ describe("resolveSession", () => {
   it("rejects other schemes and malformed tokens with invalid_token", async () => {
     const error = await rejected("Basic YWxpY2U6cGFzcw==");
     expect(error.headers?.["WWW-Authenticate"]).toBe('Bearer error="invalid_token"');
+    expect(error.message).toBe("the Authorization header must be `Bearer <token>`");
     await rejected("Bearer not-a-jwt");
     await rejected("Bearer ");
   });
