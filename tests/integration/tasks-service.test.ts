@@ -142,9 +142,11 @@ async function racingAnOpenTransaction<T>(
   let raced: Promise<T> | undefined;
   await db.transaction(async (tx) => {
     await hold(tx);
-    raced = racer();
+    let settled = false;
+    raced = racer().finally(() => (settled = true));
     raced.catch(() => {}); // awaited below, after the commit
-    for (;;) {
+    // Until the racer waits for this transaction (or, against expectation, ends without waiting).
+    while (!settled) {
       const result = await tx.execute(
         sql`select count(*)::int as waiting from pg_locks where not granted and pg_backend_pid() = any(pg_blocking_pids(pid))`,
       );
