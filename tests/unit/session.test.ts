@@ -76,8 +76,7 @@ describe("resolveSession", () => {
 describe("verifyBearerToken's claims", () => {
   const sign = (claims: Record<string, unknown>) =>
     new SignJWT({ exp: now() + 60, ...claims }).setProtectedHeader({ alg: "HS256" }).sign(secret());
-  const userOf = async (claims: Record<string, unknown>) =>
-    resolveSession(requestWith(`Bearer ${await sign(claims)}`));
+  const userOf = async (claims: Record<string, unknown>) => resolveSession(requestWith(`Bearer ${await sign(claims)}`));
 
   it("takes a subject of 1 to 255 characters, and says why it refuses another, an array included", async () => {
     expect(await userOf({ sub: "a".repeat(255) })).toEqual({ id: "a".repeat(255) });
