@@ -183,6 +183,30 @@ describe("list parameters", () => {
     expect(second.headers.get("link")).toBeNull();
   });
 
+  it("ends on a full page when exactly `limit` tasks are left, with no Link to an empty page, searching or not", async () => {
+    const alice = await actor();
+    await seed(
+      alice.id,
+      Array.from({ length: 4 }, (_, i) => ({ title: `task ${i}` })),
+    );
+    const pageSizes = async (query: string) => (await pageThrough(alice, query)).map((page) => page.length);
+    expect(await pageSizes("?limit=2")).toEqual([2, 2]);
+    expect(await pageSizes("?limit=4")).toEqual([4]);
+    expect(await pageSizes("?limit=2&q=task")).toEqual([2, 2]);
+  });
+
+  it("answers a plain list and a search of the same sort, order and status one after the other, each its own rows", async () => {
+    const alice = await actor();
+    const [milk, bread] = await seed(alice.id, [{ title: "Buy milk" }, { title: "Bake bread" }]);
+    const ids = async (query: string) =>
+      (await list(alice, `${tasksPath(alice.id)}?sort=title&order=asc${query}`)).body.map((t: { id: number }) => t.id);
+    // Twice each way round: on a server, the second statement runs on the connection that prepared the first.
+    for (let round = 0; round < 2; round++) {
+      expect(await ids("")).toEqual([bread!.id, milk!.id]);
+      expect(await ids("&q=milk")).toEqual([milk!.id]);
+    }
+  });
+
   it("defaults to 100 tasks a page", async () => {
     const alice = await actor();
     await seed(

@@ -1,8 +1,9 @@
-import { sql } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDatabase, getDatabase } from "@/db/client";
-import { tasks, users } from "@/db/schema";
-import { createTask, deleteTask, getTask, listTasks, setTaskCompletion, updateTask } from "@/lib/tasks";
+import { closeDatabase, getDatabase, type Database } from "@/db/client";
+import { idempotencyKeys, tasks, users } from "@/db/schema";
+import { createTask, deleteTask, getTask, listTasks, setTaskCompletion, updateTask, type Task } from "@/lib/tasks";
 import { TaskListQuery } from "@/lib/schemas/tasks";
 import { newUserId } from "../support/api";
 
@@ -94,6 +95,9 @@ describe("lib/tasks", () => {
     expect(Date.parse(updated!.updated_at)).toBeGreaterThan(Date.parse(task.updated_at));
     const cleared = await updateTask(alice.id, task.id, { description: null });
     expect(cleared!.description).toBeNull();
+    const described = await updateTask(alice.id, task.id, { description: "new words" });
+    expect(described!.description).toBe("new words");
+    expect((await getTask(alice.id, task.id))!.description).toBe("new words");
   });
 
   it("toggles atomically in SQL: an even number of concurrent toggles leaves the task as it was", async () => {
@@ -121,6 +125,84 @@ describe("lib/tasks", () => {
     expect(await deleteTask(alice.id, task.id)).toBe(true);
     expect(await deleteTask(alice.id, task.id)).toBe(false);
     expect(await getTask(alice.id, task.id)).toBeUndefined();
+  });
+});
+
+const embedded = !process.env.DATABASE_URL;
+
+/**
+ * Runs `racer` while a transaction that did `hold` is still open, and commits that transaction once `racer`'s statement
+ * waits for it: the race of two first writes, made deterministic.
+ */
+async function racingAnOpenTransaction<T>(
+  hold: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<unknown>,
+  racer: () => Promise<T>,
+): Promise<T> {
+  const db = await getDatabase();
+  let raced: Promise<T> | undefined;
+  await db.transaction(async (tx) => {
+    await hold(tx);
+    let settled = false;
+    raced = racer().finally(() => (settled = true));
+    raced.catch(() => {}); // awaited below, after the commit
+    // Until the racer waits for this transaction (or, against expectation, ends without waiting).
+    while (!settled) {
+      const result = await tx.execute(
+        sql`select count(*)::int as waiting from pg_locks where not granted and pg_backend_pid() = any(pg_blocking_pids(pid))`,
+      );
+      if ((result as { rows: { waiting: number }[] }).rows[0]!.waiting > 0) break;
+    }
+  });
+  return raced!;
+}
+
+// The embedded database runs one statement at a time: two creates cannot race there, and a transaction held open would
+// keep the racer from ever starting.
+describe.skipIf(embedded)("lib/tasks, racing on a server", () => {
+  it("retries a first write without the email when another user's first write took that email meanwhile", async () => {
+    const email = `${newUserId()}@example.com`;
+    const first = newUserId("first");
+    const second = { id: newUserId("second"), email };
+    const task = await racingAnOpenTransaction(
+      (tx) => tx.insert(users).values({ id: first, email }),
+      () => createTask(second, { title: "mine" }),
+    );
+    expect(task).toMatchObject({ user_id: second.id, title: "mine" });
+    const db = await getDatabase();
+    const rows = await db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(inArray(users.id, [first, second.id]));
+    expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [
+        { id: first, email },
+        { id: second.id, email: null },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+  });
+
+  it("answers a create that lost the race for its Idempotency-Key with the winner's task, and creates nothing", async () => {
+    const db = await getDatabase();
+    // The winner's row as the service stores it, taken from a create by another user with the same body.
+    const bob = owner("bob");
+    const key = randomUUID();
+    await createTask(bob, { title: "raced" }, key);
+    const [stored] = await db
+      .select({ request_hash: idempotencyKeys.request_hash, response: idempotencyKeys.response })
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.user_id, bob.id), eq(idempotencyKeys.key, key)));
+    const alice = owner("alice");
+    await db.insert(users).values({ id: alice.id });
+    const winners = { ...(stored!.response as Task), user_id: alice.id };
+    const task = await racingAnOpenTransaction(
+      (tx) =>
+        tx
+          .insert(idempotencyKeys)
+          .values({ user_id: alice.id, key, request_hash: stored!.request_hash, response: winners }),
+      () => createTask(alice, { title: "raced" }, key),
+    );
+    expect(task).toEqual(winners);
+    expect(await listAll(alice.id)).toEqual([]);
   });
 });
 

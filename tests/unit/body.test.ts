@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readJsonBody, readQuery } from "@/lib/http/request-input";
+import { ClientAbortError, MAX_BODY_BYTES, readJsonBody, readQuery } from "@/lib/http/request-input";
 import { ApiError } from "@/lib/http/errors";
 import { TaskCompletion, TaskCreate, TaskListQuery } from "@/lib/schemas/tasks";
 
@@ -60,6 +60,63 @@ describe("readJsonBody", () => {
     expect((await failure(readJsonBody(post(streamOf(65, 1024)), TaskCreate))).status).toBe(413);
     const title = "x".repeat(64 * 1024 - 20);
     expect((await failure(readJsonBody(post(JSON.stringify({ title })), TaskCreate))).code).toBe("validation_error");
+  });
+});
+
+describe("readJsonBody, at its edges", () => {
+  it("accepts a body of exactly 64 KiB, declared and sent", async () => {
+    const json = '{"title":"a"}'.padEnd(MAX_BODY_BYTES, " ");
+    const exact = post(json, { "content-type": "application/json", "content-length": String(MAX_BODY_BYTES) });
+    expect(await readJsonBody(exact, TaskCreate)).toEqual({ title: "a" });
+  });
+
+  it("joins a body sent in several chunks, in order", async () => {
+    const parts = ['{"tit', 'le":"a', 'b"}'].map((part) => new TextEncoder().encode(part));
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = parts.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    expect(await readJsonBody(post(body), TaskCreate)).toEqual({ title: "ab" });
+  });
+
+  it("treats an empty body as none: {} where optional, 400 saying a body is required otherwise", async () => {
+    expect(await readJsonBody(post(""), TaskCompletion, { optional: true })).toEqual({});
+    const error = await failure(readJsonBody(post(""), TaskCreate));
+    expect([error.code, error.message]).toEqual(["invalid_json", "a JSON request body is required"]);
+  });
+
+  it("names the body itself when it is not an object", async () => {
+    expect((await failure(readJsonBody(post("[]"), TaskCreate))).details).toEqual([
+      { path: "body", message: expect.any(String) },
+    ]);
+  });
+
+  it("takes application/json with parameters other than charset, and refuses a charset that only starts like utf-8", async () => {
+    expect(
+      await readJsonBody(post('{"title":"a"}', { "content-type": "application/json; foo=bar" }), TaskCreate),
+    ).toEqual({ title: "a" });
+    const error = await failure(
+      readJsonBody(post('{"title":"a"}', { "content-type": "application/json; charset=utf-80" }), TaskCreate),
+    );
+    expect(error.status).toBe(415);
+  });
+
+  it("answers a body the client broke off with ClientAbortError: invalid_json, never a 500", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error("read ECONNRESET"));
+      },
+    });
+    const error = await failure(readJsonBody(post(body), TaskCreate));
+    expect(error).toBeInstanceOf(ClientAbortError);
+    expect([error.status, error.code, error.message]).toEqual([
+      400,
+      "invalid_json",
+      "the request body ended before it was complete",
+    ]);
   });
 });
 

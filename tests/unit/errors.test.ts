@@ -4,6 +4,7 @@ import { ApiError, errorBody, fromZodError, MAX_ERROR_DETAILS, toApiError, valid
 import { MAX_BODY_BYTES } from "@/lib/http/request-input";
 import { ErrorBody } from "@/lib/schemas/errors";
 import { TaskCreate } from "@/lib/schemas/tasks";
+import { InvalidCursorError, isTaskServiceError } from "@/lib/tasks/errors";
 
 class FakeDrizzleQueryError extends Error {
   constructor(override readonly cause: unknown) {
@@ -148,5 +149,23 @@ describe("an error is never bigger than the request that caused it", () => {
     const rendered = errorBody(validationError(details));
     expect(rendered.details).toEqual(details);
     expect(rendered).not.toHaveProperty("details_omitted");
+  });
+});
+
+describe("the task service's failures", () => {
+  it("answer a cursor the API did not issue with a 400 naming the cursor and saying why", () => {
+    expect(errorBody(toApiError(new InvalidCursorError()))).toEqual({
+      error: expect.any(String),
+      code: "validation_error",
+      details: [{ path: "cursor", message: "is not a cursor this API issued for this query" }],
+    });
+  });
+
+  it("are known by class and code together: a look-alike object, another Error's code or null is none of them", () => {
+    expect(isTaskServiceError(new InvalidCursorError())).toBe(true);
+    expect(isTaskServiceError({ code: "invalid_cursor" })).toBe(false);
+    expect(isTaskServiceError(Object.assign(new Error("x"), { code: "invalid_token" }))).toBe(false);
+    expect(isTaskServiceError(new Error("x"))).toBe(false);
+    expect(isTaskServiceError(null)).toBe(false);
   });
 });

@@ -57,9 +57,32 @@ describe("a token without kid and a JWKS with several keys of its algorithm", ()
     await expect(verify(await tokenWithoutKid(keys[5]!, "stranger"))).rejects.toMatchObject({ code: "invalid_token" });
   });
 
+  it("is refused as expired when the key that signed it is not the first tried", async () => {
+    const verify = await verifierFor("/two");
+    const expired = await new SignJWT({ sub: "late" })
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(keys[1]!.privateKey);
+    await expect(verify(expired)).rejects.toMatchObject({ code: "invalid_token", message: "the token has expired" });
+  });
+
   it("tries at most 8 keys: a token only the 10th fits is refused, one the 8th fits is not", async () => {
     const verify = await verifierFor("/ten");
     expect(await verify(await tokenWithoutKid(keys[7]!, "eighth"))).toEqual({ id: "eighth" });
     await expect(verify(await tokenWithoutKid(keys[9]!, "tenth"))).rejects.toMatchObject({ code: "invalid_token" });
+  });
+});
+
+describe("a JWKS that cannot be fetched", () => {
+  it("makes a token's verification fail as identity_provider_unavailable (a 503), not as an invalid token", async () => {
+    vi.resetModules();
+    // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+    vi.stubEnv("AUTH_JWKS_URL", "http://127.0.0.1:1/jwks");
+    vi.stubEnv("AUTH_ISSUER", "");
+    vi.stubEnv("AUTH_AUDIENCE", "");
+    const { verifyBearerToken } = await import("@/lib/auth/tokens");
+    await expect(verifyBearerToken(await tokenWithoutKid(keys[0]!, "anyone"))).rejects.toMatchObject({
+      code: "identity_provider_unavailable",
+    });
   });
 });

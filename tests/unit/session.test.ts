@@ -1,4 +1,4 @@
-import { SignJWT, UnsecuredJWT } from "jose";
+import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it, vi } from "vitest";
 import { resolveSession } from "@/lib/auth/session";
 import { readSessionCookie } from "@/lib/auth/session-cookie";
@@ -39,6 +39,7 @@ describe("resolveSession", () => {
   it("rejects other schemes and malformed tokens with invalid_token", async () => {
     const error = await rejected("Basic YWxpY2U6cGFzcw==");
     expect(error.headers?.["WWW-Authenticate"]).toBe('Bearer error="invalid_token"');
+    expect(error.message).toBe("the Authorization header must be `Bearer <token>`");
     await rejected("Bearer not-a-jwt");
     await rejected("Bearer ");
   });
@@ -69,6 +70,64 @@ describe("resolveSession", () => {
     await rejected(`Bearer ${await sign({ sub: "a\u0000b", exp: now() + 60 })}`);
     const expired = await rejected(`Bearer ${await sign({ sub: "alice", exp: now() - 60 })}`);
     expect(expired.message).toBe("the token has expired");
+  });
+});
+
+describe("verifyBearerToken's claims", () => {
+  const sign = (claims: Record<string, unknown>) =>
+    new SignJWT({ exp: now() + 60, ...claims }).setProtectedHeader({ alg: "HS256" }).sign(secret());
+  const userOf = async (claims: Record<string, unknown>) => resolveSession(requestWith(`Bearer ${await sign(claims)}`));
+
+  it("takes a subject of 1 to 255 characters, and says why it refuses another, an array included", async () => {
+    expect(await userOf({ sub: "a".repeat(255) })).toEqual({ id: "a".repeat(255) });
+    for (const sub of ["a".repeat(256), ["alice"]]) {
+      const error = await rejected(`Bearer ${await sign({ sub })}`);
+      expect(error.message).toBe("the token's subject is not a usable user id");
+    }
+  });
+
+  it("keeps an email of 1 to 320 characters and drops any other", async () => {
+    const longest = `${"a".repeat(308)}@example.com`;
+    expect(await userOf({ sub: "alice", email: longest })).toEqual({ id: "alice", email: longest });
+    for (const email of [`a${longest}`, "", 42]) {
+      expect(await userOf({ sub: "alice", email })).toEqual({ id: "alice" });
+    }
+  });
+
+  it("refuses a token issued more than 5 s in the future, and takes one issued exactly 5 s ahead", async () => {
+    vi.useFakeTimers({ now: 1_800_000_000_000 });
+    try {
+      const at = 1_800_000_000;
+      expect(await userOf({ sub: "alice", iat: at + 5 })).toEqual({ id: "alice" });
+      const error = await rejected(`Bearer ${await sign({ sub: "alice", iat: at + 6 })}`);
+      expect(error.message).toBe("the token was issued in the future");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("says a token is invalid, not expired, when its signature does not verify", async () => {
+    const token = await signSessionToken({ id: "alice" });
+    expect((await rejected(`Bearer ${token.slice(0, -2)}`)).message).toBe("the token is invalid");
+  });
+
+  it("signs session tokens as JWTs: HS256, typ JWT", async () => {
+    expect(decodeProtectedHeader(await signSessionToken({ id: "alice" }))).toEqual({ alg: "HS256", typ: "JWT" });
+  });
+
+  it("signs with the configured issuer and audience, so that its own tokens pass its own checks", async () => {
+    vi.resetModules();
+    vi.stubEnv("AUTH_ISSUER", "https://issuer.example");
+    vi.stubEnv("AUTH_AUDIENCE", "todo-api");
+    try {
+      const tokens = await import("@/lib/auth/tokens");
+      const token = await tokens.signSessionToken({ id: "alice" });
+      expect(decodeJwt(token)).toMatchObject({ iss: "https://issuer.example", aud: "todo-api" });
+      expect(await tokens.verifyBearerToken(token)).toEqual({ id: "alice" });
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
   });
 });
 
