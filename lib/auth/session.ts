@@ -5,7 +5,9 @@ import { verifyBearerToken, verifySessionCookieToken, type SessionUser } from ".
 
 export type { SessionUser };
 
-const BEARER = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)[ ]*$/i;
+const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
+/** A JWS in compact serialization (RFC 7515 §7.1): three base64url parts, the payload and signature possibly empty. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /**
  * The session-resolver hook: the only place that reads credentials. Returns the session user, or null when the request
@@ -20,6 +22,9 @@ export async function resolveSession(request: Request): Promise<SessionUser | nu
   if (authorization !== null) {
     const match = BEARER.exec(authorization);
     if (!match?.[1]) throw new InvalidTokenError("the Authorization header must be `Bearer <token>`");
+    if (!COMPACT_JWS.test(match[1])) {
+      throw new InvalidTokenError("the bearer token is not a JWT (three base64url parts separated by dots)");
+    }
     return verifyBearerToken(match[1]);
   }
   const nextAuth = getEnv().auth.nextAuth;

@@ -40,8 +40,13 @@ describe("resolveSession", () => {
     const error = await rejected("Basic YWxpY2U6cGFzcw==");
     expect(error.headers?.["WWW-Authenticate"]).toBe('Bearer error="invalid_token"');
     expect(error.message).toBe("the Authorization header must be `Bearer <token>`");
-    await rejected("Bearer not-a-jwt");
-    await rejected("Bearer ");
+    expect((await rejected("Bearer not-a-jwt")).message).toBe(
+      "the bearer token is not a JWT (three base64url parts separated by dots)",
+    );
+    expect((await rejected("Bearer a.b.c.d")).message).toBe(
+      "the bearer token is not a JWT (three base64url parts separated by dots)",
+    );
+    expect((await rejected("Bearer ")).message).toBe("the Authorization header must be `Bearer <token>`");
   });
 
   it("rejects alg none, other algorithms, bad signatures and tampered payloads", async () => {
