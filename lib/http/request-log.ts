@@ -27,7 +27,8 @@ function decodedSegment(segment: string): string {
  */
 export function routeOf(pathname: string, params: RouteParams): string {
   const segments = pathname.split("/");
-  let from = 1;
+  // Segment 1 of an API path is `api` itself, never a parameter (a user may be named "api").
+  let from = segments[1] === "api" ? 2 : 1;
   for (const [name, value] of Object.entries(params)) {
     if (value === undefined) continue;
     const values = Array.isArray(value) ? value : [value];
