@@ -5,6 +5,7 @@ import {
   JWKS_MIN_FETCH_INTERVAL_MS,
   JWKS_TIMEOUT_MS,
   RemoteKeySet,
+  remoteKeySet,
   type FetchKeys,
 } from "@/lib/auth/jwks";
 
@@ -27,9 +28,15 @@ const tokenFrom = (from: Issuer) =>
 
 /** A JWKS endpoint whose answer the test changes, counting its requests. */
 function endpoint() {
-  const state = { keys: [] as JWK[], mode: "serve" as "serve" | "refuse" | "hang" | "error500", requests: 0 };
+  const state = {
+    keys: [] as JWK[],
+    mode: "serve" as "serve" | "refuse" | "hang" | "error500" | "keysWith500",
+    requests: 0,
+    lastInit: undefined as RequestInit | undefined,
+  };
   const fetchKeys: FetchKeys = async (_url, init) => {
     state.requests += 1;
+    state.lastInit = init;
     if (state.mode === "refuse") throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") });
     if (state.mode === "hang") {
       return new Promise((_, reject) =>
@@ -37,6 +44,7 @@ function endpoint() {
       );
     }
     if (state.mode === "error500") return new Response("oops", { status: 500 });
+    if (state.mode === "keysWith500") return Response.json({ keys: state.keys }, { status: 500 });
     return Response.json({ keys: state.keys });
   };
   return { state, fetchKeys };
@@ -68,6 +76,47 @@ describe("RemoteKeySet", () => {
     state.keys = keys;
     return { state, keySet: new RemoteKeySet(URL_, fetchKeys) };
   }
+
+  it("keeps its keys until they are the maximum age old, however many fetch intervals pass", async () => {
+    const { state, keySet } = keySetWith([a.jwk]);
+    const token = await tokenFrom(a);
+    await verify(keySet, token);
+    for (let i = 0; i < 5; i++) {
+      advance(JWKS_MIN_FETCH_INTERVAL_MS * 2);
+      await verify(keySet, token);
+    }
+    expect(state.requests).toBe(1);
+  });
+
+  it("asks for a JWKS by its media type, following no redirect", async () => {
+    const { state, keySet } = keySetWith([a.jwk]);
+    await verify(keySet, await tokenFrom(a));
+    expect(state.lastInit).toMatchObject({
+      redirect: "manual",
+      headers: { accept: "application/jwk-set+json, application/json" },
+    });
+  });
+
+  it("takes no keys from an answer other than 200, even a JWKS; says which JWKS failed, and logs why", async () => {
+    const { state, keySet } = keySetWith([a.jwk]);
+    const logged = vi.mocked(console.error);
+    state.mode = "keysWith500";
+    const failure = await verify(keySet, await tokenFrom(a)).catch((error: Error) => error);
+    expect(failure).toMatchObject({ code: "identity_provider_unavailable" });
+    expect((failure as Error).message).toBe(`the JWKS at ${URL_} cannot be fetched`);
+    expect(JSON.parse(logged.mock.calls.at(-1)![0] as string)).toEqual({
+      level: "error",
+      message: "JWKS fetch failed",
+      url: URL_,
+      error: "HTTP 500",
+    });
+    advance(JWKS_MIN_FETCH_INTERVAL_MS);
+    state.mode = "refuse";
+    await verify(keySet, await tokenFrom(a)).catch(() => {});
+    expect(JSON.parse(logged.mock.calls.at(-1)![0] as string)).toMatchObject({
+      error: "fetch failed: connect ECONNREFUSED",
+    });
+  });
 
   it("fetches once and serves later tokens from its cache", async () => {
     const { state, keySet } = keySetWith([a.jwk, b.jwk]);
@@ -159,5 +208,12 @@ describe("RemoteKeySet", () => {
     });
     expect(await failureCode(verify(keySet, await tokenFrom(a)))).toBe("identity_provider_unavailable");
     expect(init?.redirect).toBe("manual");
+  });
+});
+
+describe("remoteKeySet", () => {
+  it("is one key set per URL for the whole process: one cache, one fetch budget", () => {
+    expect(remoteKeySet("https://one.example/jwks")).toBe(remoteKeySet("https://one.example/jwks"));
+    expect(remoteKeySet("https://one.example/jwks")).not.toBe(remoteKeySet("https://two.example/jwks"));
   });
 });
