@@ -1,6 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { markStatementSent } from "@/db/errors";
-import { ApiError, errorBody, fromZodError, MAX_ERROR_DETAILS, toApiError, validationError } from "@/lib/http/errors";
+import { z } from "zod";
+import { DataDirectoryInUseError } from "@/db/data-dir-lock";
+import { EmbeddedDatabaseUnusableError, markStatementSent, SchemaBehindError } from "@/db/errors";
+import { IdentityProviderUnavailableError } from "@/lib/auth/errors";
+import {
+  ApiError,
+  errorBody,
+  forbidden,
+  fromZodError,
+  invalidJson,
+  MAX_ERROR_DETAILS,
+  methodNotAllowed,
+  payloadTooLarge,
+  preconditionFailed,
+  serviceUnavailable,
+  toApiError,
+  unauthenticated,
+  unsupportedMediaType,
+  validationError,
+} from "@/lib/http/errors";
+import { MAX_ERROR_PATH_LENGTH } from "@/lib/limits";
 import { MAX_BODY_BYTES } from "@/lib/http/request-input";
 import { ErrorBody } from "@/lib/schemas/errors";
 import { TaskCreate } from "@/lib/schemas/tasks";
@@ -167,5 +186,121 @@ describe("the task service's failures", () => {
     expect(isTaskServiceError(Object.assign(new Error("x"), { code: "invalid_token" }))).toBe(false);
     expect(isTaskServiceError(new Error("x"))).toBe(false);
     expect(isTaskServiceError(null)).toBe(false);
+  });
+});
+
+describe("every error as the client sees it: status, body and headers", () => {
+  const seen = (error: ApiError) => ({ status: error.status, body: errorBody(error), headers: error.headers });
+  const retry = { "Retry-After": "5" };
+  const unavailable = (message: string) => ({
+    status: 503,
+    body: { error: message, code: "service_unavailable" },
+    headers: retry,
+  });
+
+  it("the errors lib/http raises itself", () => {
+    expect(seen(invalidJson())).toEqual({
+      status: 400,
+      body: { error: "the request body is not valid JSON", code: "invalid_json" },
+      headers: undefined,
+    });
+    expect(seen(unauthenticated())).toEqual({
+      status: 401,
+      body: { error: "a valid bearer token is required", code: "unauthenticated" },
+      headers: { "WWW-Authenticate": "Bearer" },
+    });
+    expect(seen(forbidden()).body).toEqual({ error: "this path belongs to another user", code: "forbidden" });
+    expect(seen(methodNotAllowed(["GET", "HEAD"]))).toEqual({
+      status: 405,
+      body: { error: "method not allowed; use GET, HEAD", code: "method_not_allowed" },
+      headers: { Allow: "GET, HEAD" },
+    });
+    expect(seen(preconditionFailed()).body).toEqual({
+      error: "the task has changed since the ETag in If-Match; fetch it again",
+      code: "precondition_failed",
+    });
+    expect(seen(payloadTooLarge(65_536)).body).toEqual({
+      error: "the request body must be at most 65536 bytes",
+      code: "payload_too_large",
+    });
+    expect(seen(unsupportedMediaType()).body).toEqual({
+      error: "the request body must be sent as Content-Type: application/json",
+      code: "unsupported_media_type",
+    });
+    expect(seen(serviceUnavailable())).toEqual(unavailable("the database is unreachable; try again shortly"));
+  });
+
+  it("validation errors: the first detail in a sentence, how many more, paths cut at their limit", () => {
+    expect(validationError([]).message).toBe("the request is invalid");
+    const three = validationError([
+      { path: "title", message: "is required" },
+      { path: "done", message: "is not an allowed field" },
+      { path: "x", message: "is not an allowed field" },
+    ]);
+    expect(three.message).toBe("title is required (and 2 more)");
+    expect(validationError([{ path: "title", message: "is required" }]).message).toBe("title is required");
+    const atLimit = "k".repeat(MAX_ERROR_PATH_LENGTH);
+    expect(validationError([{ path: atLimit, message: "m" }]).message).toBe(`${atLimit} m`);
+    expect(validationError([{ path: `${atLimit}k`, message: "m" }]).message).toBe(`${atLimit}… m`);
+  });
+
+  it("zod issues: unknown keys at the root and below, and an issue about the whole value", () => {
+    const root = fromZodError(TaskCreate.safeParse({ title: "t", a: 1 }).error!, "body");
+    expect(root.details).toEqual([{ path: "a", message: "is not an allowed field" }]);
+    const nested = fromZodError(z.object({ o: z.strictObject({}) }).safeParse({ o: { b: 1 } }).error!, "body");
+    expect(nested.details).toEqual([{ path: "o.b", message: "is not an allowed field" }]);
+    const whole = fromZodError(TaskCreate.safeParse(null).error!, "body");
+    expect(whole.details).toEqual([{ path: "body", message: expect.any(String) }]);
+  });
+
+  it("failures from below, by their kind", () => {
+    expect(seen(toApiError(new IdentityProviderUnavailableError("the JWKS at x cannot be fetched")))).toEqual(
+      unavailable("the identity provider's signing keys cannot be fetched; try again shortly"),
+    );
+    expect(seen(toApiError(new SchemaBehindError()))).toEqual(
+      unavailable("the database's schema is behind this version of the app: run `npm run db:migrate`, then retry"),
+    );
+    expect(seen(toApiError(new DataDirectoryInUseError("/d", undefined)))).toEqual(
+      unavailable("the embedded database is in use by another process; see the server's log"),
+    );
+    expect(seen(toApiError(new EmbeddedDatabaseUnusableError("/data/pglite", "PANIC")))).toEqual(
+      unavailable(
+        "the embedded database at /data/pglite cannot be opened: its files look damaged; see the server's log",
+      ),
+    );
+    expect(seen(toApiError(null)).status).toBe(500);
+    expect(seen(toApiError(undefined)).body).toEqual({ error: "an unexpected error occurred", code: "internal_error" });
+  });
+
+  it("a database that went away: a plain 503 for a read, outcome unknown only for a write that was sent", () => {
+    const sent = () => markStatementSent(withCode("Connection terminated unexpectedly", "ECONNRESET"));
+    expect(seen(toApiError(sent()))).toEqual(unavailable("the database is unreachable; try again shortly"));
+    expect(seen(toApiError(sent(), { write: true }))).toEqual({
+      status: 503,
+      body: {
+        error:
+          "the database stopped answering after this write was sent, so it may have been applied: read before " +
+          "retrying, or retry a create with the same Idempotency-Key",
+        code: "service_unavailable",
+        details: [{ path: "outcome", message: "unknown" }],
+      },
+      headers: retry,
+    });
+    expect(seen(toApiError(fromServer("canceling statement due to statement timeout", "57014", "ERROR")))).toEqual(
+      unavailable("the database is too busy to answer in time; try again shortly"),
+    );
+  });
+
+  it("input the database refused after validation: a 400 about the body", () => {
+    const refused = toApiError(fromServer('violates check constraint "title_not_blank"', "23514", "ERROR"));
+    expect(seen(refused)).toEqual({
+      status: 400,
+      body: {
+        error: "body breaks a rule the database enforces",
+        code: "validation_error",
+        details: [{ path: "body", message: "breaks a rule the database enforces" }],
+      },
+      headers: undefined,
+    });
   });
 });
