@@ -63,3 +63,33 @@ describe("a token without kid and a JWKS with several keys of its algorithm", ()
     await expect(verify(await tokenWithoutKid(keys[9]!, "tenth"))).rejects.toMatchObject({ code: "invalid_token" });
   });
 });
+
+describe("verifyBearerToken with AUTH_JWKS_URL", () => {
+  it("says an expired token without kid has expired, whichever published key signed it", async () => {
+    const verify = await verifierFor("/two");
+    const expired = await new SignJWT({ sub: "late" })
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(keys[1]!.privateKey);
+    await expect(verify(expired)).rejects.toMatchObject({ code: "invalid_token", message: "the token has expired" });
+  });
+
+  it("answers identity_provider_unavailable (a 503), not invalid_token, when the JWKS cannot be fetched", async () => {
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    vi.resetModules();
+    vi.stubEnv("AUTH_JWKS_URL", `http://127.0.0.1:${port}/jwks.json`);
+    const { verifyBearerToken } = await import("@/lib/auth/tokens");
+    try {
+      await expect(verifyBearerToken(await tokenWithoutKid(keys[0]!, "anyone"))).rejects.toMatchObject({
+        code: "identity_provider_unavailable",
+      });
+    } finally {
+      quiet.mockRestore();
+    }
+  });
+});
