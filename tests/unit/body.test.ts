@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readJsonBody, readQuery } from "@/lib/http/request-input";
+import { ClientAbortError, MAX_BODY_BYTES, readJsonBody, readQuery } from "@/lib/http/request-input";
 import { ApiError } from "@/lib/http/errors";
 import { TaskCompletion, TaskCreate, TaskListQuery } from "@/lib/schemas/tasks";
 
@@ -60,6 +60,67 @@ describe("readJsonBody", () => {
     expect((await failure(readJsonBody(post(streamOf(65, 1024)), TaskCreate))).status).toBe(413);
     const title = "x".repeat(64 * 1024 - 20);
     expect((await failure(readJsonBody(post(JSON.stringify({ title })), TaskCreate))).code).toBe("validation_error");
+  });
+});
+
+describe("readJsonBody, at the edges", () => {
+  it("says a missing or empty body is required, and takes an empty one as {} where the body is optional", async () => {
+    for (const body of [null, "", streamOf(0, 1)]) {
+      const error = await failure(readJsonBody(post(body), TaskCreate));
+      expect([error.code, error.message]).toEqual(["invalid_json", "a JSON request body is required"]);
+    }
+    expect(await readJsonBody(post(""), TaskCompletion, { optional: true })).toEqual({});
+  });
+
+  it("accepts exactly 64 KiB, declared and sent", async () => {
+    const body = JSON.stringify({ title: "x".repeat(MAX_BODY_BYTES - '{"title":""}'.length) });
+    expect(body).toHaveLength(MAX_BODY_BYTES);
+    const request = post(body, { "content-type": "application/json", "content-length": String(MAX_BODY_BYTES) });
+    expect((await failure(readJsonBody(request, TaskCreate))).code).toBe("validation_error");
+  });
+
+  it("joins a body that arrives in several chunks, in order", async () => {
+    const chunks = ['{"tit', 'le":"a', ' b"}'].map((chunk) => new TextEncoder().encode(chunk));
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    expect(await readJsonBody(post(body), TaskCreate)).toEqual({ title: "a b" });
+  });
+
+  it("answers a body the client stopped sending as invalid_json, marked as the client's doing", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"title":'));
+      },
+      pull(controller) {
+        controller.error(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+      },
+    });
+    const error = await failure(readJsonBody(post(body), TaskCreate));
+    expect(error).toBeInstanceOf(ClientAbortError);
+    expect([error.status, error.code, error.message]).toEqual([
+      400,
+      "invalid_json",
+      "the request body ended before it was complete",
+    ]);
+  });
+
+  it("finds the charset among other parameters, and accepts utf-8 only, exactly", async () => {
+    const accepted = post('{"title":"a"}', { "content-type": "application/json; profile=x; charset=utf-8" });
+    expect(await readJsonBody(accepted, TaskCreate)).toEqual({ title: "a" });
+    const quoted = post('{"title":"a"}', { "content-type": 'application/json; charset="utf-8"' });
+    expect(await readJsonBody(quoted, TaskCreate)).toEqual({ title: "a" });
+    const other = post('{"title":"a"}', { "content-type": "application/json; charset=utf-8x" });
+    expect((await failure(readJsonBody(other, TaskCreate))).status).toBe(415);
+  });
+
+  it('names "body" for a body that is not an object', async () => {
+    const error = await failure(readJsonBody(post("[]"), TaskCreate));
+    expect(error.details).toEqual([{ path: "body", message: "must be a JSON object" }]);
   });
 });
 

@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { markStatementSent } from "@/db/errors";
+import { IdentityProviderUnavailableError, InvalidTokenError, isAuthError } from "@/lib/auth/errors";
 import { ApiError, errorBody, fromZodError, MAX_ERROR_DETAILS, toApiError, validationError } from "@/lib/http/errors";
 import { MAX_BODY_BYTES } from "@/lib/http/request-input";
 import { ErrorBody } from "@/lib/schemas/errors";
 import { TaskCreate } from "@/lib/schemas/tasks";
+import {
+  IdempotencyKeyReusedError,
+  InvalidCursorError,
+  isTaskServiceError,
+  TaskVersionMismatchError,
+} from "@/lib/tasks/errors";
 
 class FakeDrizzleQueryError extends Error {
   constructor(override readonly cause: unknown) {
@@ -69,6 +76,45 @@ describe("toApiError", () => {
   it("answers 500 without internals for anything else", () => {
     const error = toApiError(new FakeDrizzleQueryError(withCode('syntax error at or near "selec"', "42601")));
     expect(errorBody(error)).toEqual({ error: "an unexpected error occurred", code: "internal_error" });
+  });
+});
+
+describe("isAuthError and isTaskServiceError", () => {
+  // What a catch block may hold besides the failures themselves: nothing, non-errors, an object that only looks like
+  // one of them, and errors of other kinds with a code.
+  const others = [
+    null,
+    undefined,
+    "invalid_token",
+    42,
+    { code: "invalid_token", message: "a plain object" },
+    { code: "invalid_cursor", message: "a plain object" },
+    withCode("another kind", "schema_behind"),
+    withCode("a code that is not a string", 1 as unknown as string),
+    new Error("no code at all"),
+  ];
+
+  it("recognises each identity failure, and nothing else", () => {
+    expect(isAuthError(new InvalidTokenError("m"))).toBe(true);
+    expect(isAuthError(new IdentityProviderUnavailableError("m"))).toBe(true);
+    expect(isAuthError(new InvalidCursorError())).toBe(false);
+    for (const other of others) expect(isAuthError(other)).toBe(false);
+  });
+
+  it("recognises each failure of the task service, and nothing else", () => {
+    expect(isTaskServiceError(new TaskVersionMismatchError())).toBe(true);
+    expect(isTaskServiceError(new InvalidCursorError())).toBe(true);
+    expect(isTaskServiceError(new IdempotencyKeyReusedError())).toBe(true);
+    expect(isTaskServiceError(new InvalidTokenError("m"))).toBe(false);
+    for (const other of others) expect(isTaskServiceError(other)).toBe(false);
+  });
+
+  it("answers a cursor the service refused with the service's reason", () => {
+    expect(errorBody(toApiError(new InvalidCursorError()))).toEqual({
+      error: "cursor is not a cursor this API issued for this query",
+      code: "validation_error",
+      details: [{ path: "cursor", message: "is not a cursor this API issued for this query" }],
+    });
   });
 });
 
