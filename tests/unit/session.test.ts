@@ -1,7 +1,7 @@
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it, vi } from "vitest";
 import { resolveSession } from "@/lib/auth/session";
-import { readSessionCookie } from "@/lib/auth/session-cookie";
+import { readSessionCookie, sessionCookie } from "@/lib/auth/session-cookie";
 import { signSessionToken } from "@/lib/auth/tokens";
 import { InvalidTokenError } from "@/lib/auth/errors";
 import { toApiError, type ApiError } from "@/lib/http/errors";
@@ -142,5 +142,27 @@ describe("readSessionCookie", () => {
     expect(readSessionCookie(cookieRequest("sx=1; s.x=2; s.0a=3"), "s")).toBeNull();
     expect(readSessionCookie(cookieRequest("s="), "s")).toBeNull();
     expect(readSessionCookie(new Request("http://localhost/"), "s")).toBeNull();
+  });
+
+  it("takes no pair without '=', and no chunk of another cookie's name", () => {
+    expect(readSessionCookie(cookieRequest("s1; s.0"), "s")).toBeNull();
+    expect(readSessionCookie(cookieRequest("t.0=abc; other.1=def"), "s")).toBeNull();
+  });
+
+  it("trims the blanks around a value", () => {
+    expect(readSessionCookie(cookieRequest("x=1;  s = abc ; y=2"), "s")).toBe("abc");
+  });
+});
+
+describe("sessionCookie", () => {
+  it("is HttpOnly, SameSite=Lax and for the whole site; Secure, and __Secure- prefixed, when the site is https", () => {
+    expect(sessionCookie({ secureCookies: false, credentials: null })).toEqual({
+      name: "next-auth.session-token",
+      options: { httpOnly: true, sameSite: "lax", path: "/", secure: false },
+    });
+    expect(sessionCookie({ secureCookies: true, credentials: null })).toEqual({
+      name: "__Secure-next-auth.session-token",
+      options: { httpOnly: true, sameSite: "lax", path: "/", secure: true },
+    });
   });
 });
