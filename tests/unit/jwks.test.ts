@@ -5,6 +5,7 @@ import {
   JWKS_MIN_FETCH_INTERVAL_MS,
   JWKS_TIMEOUT_MS,
   RemoteKeySet,
+  remoteKeySet,
   type FetchKeys,
 } from "@/lib/auth/jwks";
 
@@ -159,5 +160,67 @@ describe("RemoteKeySet", () => {
     });
     expect(await failureCode(verify(keySet, await tokenFrom(a)))).toBe("identity_provider_unavailable");
     expect(init?.redirect).toBe("manual");
+  });
+});
+
+describe("RemoteKeySet, between fetches and when a fetch fails", () => {
+  function keySetWith(keys: JWK[]) {
+    vi.spyOn(Date, "now").mockImplementation(() => clock);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { state, fetchKeys } = endpoint();
+    state.keys = keys;
+    return { state, logged, keySet: new RemoteKeySet(URL_, fetchKeys) };
+  }
+  const tokenWithoutKid = (from: Issuer) =>
+    new SignJWT({ sub: "alice" }).setProtectedHeader({ alg: "EdDSA" }).setExpirationTime("1h").sign(from.privateKey);
+
+  it("does not fetch again while its keys are younger than the maximum age", async () => {
+    const { state, keySet } = keySetWith([a.jwk]);
+    await verify(keySet, await tokenFrom(a));
+    advance(JWKS_MAX_AGE_MS - 1);
+    expect(await failureCode(verify(keySet, await tokenFrom(a)))).toBe("verified");
+    expect(state.requests).toBe(1);
+  });
+
+  it("fetches again for an unknown key only, not for a token that fits several known keys", async () => {
+    const { state, keySet } = keySetWith([a.jwk, b.jwk]);
+    await verify(keySet, await tokenFrom(a));
+    advance(JWKS_MIN_FETCH_INTERVAL_MS);
+    expect(await failureCode(verify(keySet, await tokenWithoutKid(a)))).toBe("ERR_JWKS_MULTIPLE_MATCHING_KEYS");
+    expect(state.requests).toBe(1);
+  });
+
+  it("says which JWKS cannot be fetched, and logs why as one JSON line", async () => {
+    const { state, logged, keySet } = keySetWith([a.jwk]);
+    state.mode = "refuse";
+    const error = await verify(keySet, await tokenFrom(a)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: "identity_provider_unavailable",
+      message: "the JWKS at https://issuer.example/jwks cannot be fetched",
+    });
+    state.mode = "error500";
+    advance(JWKS_MIN_FETCH_INTERVAL_MS);
+    await failureCode(verify(keySet, await tokenFrom(a)));
+    expect(logged.mock.calls.map(([line]) => JSON.parse(line as string) as unknown)).toEqual([
+      { level: "error", message: "JWKS fetch failed", url: URL_, error: "fetch failed: connect ECONNREFUSED" },
+      { level: "error", message: "JWKS fetch failed", url: URL_, error: "HTTP 500" },
+    ]);
+  });
+
+  it("asks for a JWK set", async () => {
+    let init: RequestInit | undefined;
+    const keySet = new RemoteKeySet(URL_, async (_url, options) => {
+      init = options;
+      return Response.json({ keys: [a.jwk] });
+    });
+    expect(await failureCode(verify(keySet, await tokenFrom(a)))).toBe("verified");
+    expect(init?.headers).toEqual({ accept: "application/jwk-set+json, application/json" });
+  });
+});
+
+describe("remoteKeySet", () => {
+  it("is one key set per URL for the whole process", () => {
+    expect(remoteKeySet("https://one.example/jwks")).toBe(remoteKeySet("https://one.example/jwks"));
+    expect(remoteKeySet("https://two.example/jwks")).not.toBe(remoteKeySet("https://one.example/jwks"));
   });
 });
