@@ -17,6 +17,10 @@ describe("routeOf: the route field of a request's log line", () => {
     ["/api/a/a", { path: ["a", "a"] }, "/api/[...path]"],
     ["/api/alice/tasks/api", { userId: "alice", taskId: "api" }, "/api/[userId]/tasks/[taskId]"],
     ["/api/%E0%A4%A/tasks", { userId: "%E0%A4%A" }, "/api/[userId]/tasks"],
+    ["/api/%E0%A4%A/x", { path: ["%E0%A4%A", "x"] }, "/api/[...path]"],
+    ["/api/api/tasks", { userId: "api" }, "/api/[userId]/tasks"],
+    ["/api/alice/tasks/tasks", { userId: "alice", taskId: "tasks" }, "/api/[userId]/tasks/[taskId]"],
+    ["/api/auth/tasks", { nextauth: ["tasks"] }, "/api/auth/[...nextauth]"],
   ])("%s is %s", (pathname, params, route) => {
     expect(routeOf(pathname, params)).toBe(route);
   });
