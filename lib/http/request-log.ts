@@ -1,5 +1,6 @@
 import { withoutQueryParameters } from "../../db/errors";
 import { getLogger } from "../logger";
+import { apiRouteOf } from "./routes";
 
 // One JSON line per API request: what happened, to whom, how long it took, and for a failure from below, what was thrown.
 
@@ -22,10 +23,14 @@ function decodedSegment(segment: string): string {
 }
 
 /**
- * The route Next.js matched, such as `/api/[userId]/tasks/[taskId]`, rebuilt from the path and its params (Next.js
- * fills them in path order): it groups the log lines of one route and keeps user ids out of that field.
+ * The route Next.js matched, such as `/api/[userId]/tasks/[taskId]`: it groups the log lines of one route and keeps
+ * user ids out of that field. A named route is taken from the routes table (rebuilding it from the params would take
+ * user `api`'s `/api/api/tasks` for `/[userId]/api/tasks`); any other (a catch-all) is rebuilt from the path and its
+ * params, which Next.js fills in path order.
  */
 export function routeOf(pathname: string, params: RouteParams): string {
+  const named = apiRouteOf(pathname);
+  if (named) return named.route;
   const segments = pathname.split("/");
   // Segment 1 of an API path is `api` itself, never a parameter (a user may be named "api").
   let from = segments[1] === "api" ? 2 : 1;

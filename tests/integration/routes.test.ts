@@ -320,6 +320,7 @@ describe("methods and routes the API does not serve", () => {
   it("answers a JSON 404 for an unknown /api path", async () => {
     const response = await call(unknownRoute.GET, "GET", "/api/nope", { path: "nope" });
     expectError(response, 404, "not_found");
+    expect(response.body).toEqual({ error: "no such route", code: "not_found" });
     expect(response.headers.get("cache-control")).toBe("no-store");
   });
 });

@@ -19,7 +19,9 @@ describe("routeOf: the route field of a request's log line", () => {
     ["/api/api/tasks", { userId: "api" }, "/api/[userId]/tasks"],
     // A segment that is not valid percent-encoding is compared as it was sent.
     ["/api/%E0%A4%A/tasks", { userId: "%E0%A4%A" }, "/api/[userId]/tasks"],
-    ["/api/alice/tasks", { userId: undefined }, "/api/alice/tasks"],
+    ["/api/x/y", { path: undefined }, "/api/x/y"],
+    // A task id spelled like a segment of the route: named routes come from the routes table.
+    ["/api/alice/tasks/tasks", { userId: "alice", taskId: "tasks" }, "/api/[userId]/tasks/[taskId]"],
   ])("%s is %s", (pathname, params, route) => {
     expect(routeOf(pathname, params)).toBe(route);
   });
