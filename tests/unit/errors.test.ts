@@ -249,6 +249,8 @@ describe("every error as the client sees it: status, body and headers", () => {
     expect(root.details).toEqual([{ path: "a", message: "is not an allowed field" }]);
     const nested = fromZodError(z.object({ o: z.strictObject({}) }).safeParse({ o: { b: 1 } }).error!, "body");
     expect(nested.details).toEqual([{ path: "o.b", message: "is not an allowed field" }]);
+    const deep = fromZodError(z.object({ o: z.object({ n: z.number() }) }).safeParse({ o: { n: "1" } }).error!, "body");
+    expect(deep.details).toEqual([{ path: "o.n", message: expect.any(String) }]);
     const whole = fromZodError(TaskCreate.safeParse(null).error!, "body");
     expect(whole.details).toEqual([{ path: "body", message: expect.any(String) }]);
   });
