@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DataDirectoryInUseError } from "@/db/data-dir-lock";
 import { EmbeddedDatabaseUnusableError, markStatementSent, SchemaBehindError } from "@/db/errors";
-import { IdentityProviderUnavailableError } from "@/lib/auth/errors";
+import { IdentityProviderUnavailableError, InvalidTokenError, isAuthError } from "@/lib/auth/errors";
 import {
   ApiError,
   errorBody,
@@ -304,5 +304,24 @@ describe("every error as the client sees it: status, body and headers", () => {
       },
       headers: undefined,
     });
+  });
+});
+
+describe("isAuthError", () => {
+  it("recognises each identity failure, and nothing that only looks like one", () => {
+    expect(isAuthError(new InvalidTokenError("m"))).toBe(true);
+    expect(isAuthError(new IdentityProviderUnavailableError("m"))).toBe(true);
+    for (const other of [
+      null,
+      undefined,
+      "invalid_token",
+      42,
+      { code: "invalid_token", message: "a plain object" },
+      withCode("another kind", "schema_behind"),
+      withCode("a code that is not a string", 1 as unknown as string),
+      new Error("no code at all"),
+    ]) {
+      expect(isAuthError(other)).toBe(false);
+    }
   });
 });
