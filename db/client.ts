@@ -1,5 +1,4 @@
 import "server-only";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -117,11 +116,9 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     const { PGlite } = await import("@electric-sql/pglite");
     const { drizzle } = await import("drizzle-orm/pglite");
     const { migrate } = await import("drizzle-orm/pglite/migrator");
-    if (!inMemory) {
-      // A new directory's cluster comes from a worker thread: initdb here would block this thread for seconds.
-      await seedDataDirectory(dataDir, MIGRATIONS_FOLDER);
-      mkdirSync(dataDir, { recursive: true });
-    }
+    // A new directory's cluster comes from a worker thread: initdb here would block this thread for seconds. Afterwards
+    // the directory exists.
+    if (!inMemory) await seedDataDirectory(dataDir, MIGRATIONS_FOLDER);
     // PostgreSQL says why it cannot start only on stderr (PGlite then throws a bare "Aborted()"): its last lines are
     // kept for the error.
     const stderr: string[] = [];

@@ -11,7 +11,7 @@ import { Worker } from "node:worker_threads";
 // directory) is a copy, a few tenths of a second.
 
 /** Where the template cluster is kept: `$XDG_CACHE_HOME/todo-api`, else `~/.cache/todo-api`; undefined without a home. */
-export function seedCacheDirectory(): string | undefined {
+function seedCacheDirectory(): string | undefined {
   const home = os.homedir();
   const cacheRoot = process.env.XDG_CACHE_HOME || (home ? path.join(home, ".cache") : undefined);
   return cacheRoot ? path.join(cacheRoot, "todo-api") : undefined;
