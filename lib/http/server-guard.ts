@@ -82,7 +82,9 @@ export function answerBeforeRouting(
   const canonical = canonicalPath(pathname);
   if (!isApiPath(canonical)) return undefined;
   const segments = pathname.split(/[/\\]/).slice(1);
-  const route = apiRouteOf(pathname)?.route ?? "(no route)";
+  // A redirected request is logged under the route it is sent to.
+  const served = apiRouteOf(canonical);
+  const route = served?.route ?? "(no route)";
   if (!segments.every(decodable)) {
     return { route, error: validationError([{ path: "path", message: "is not valid percent-encoding" }]) };
   }
@@ -93,7 +95,6 @@ export function answerBeforeRouting(
     return { route, redirect: canonical + (queryAt < 0 ? "" : target.slice(queryAt)) };
   }
   if (!HANDLER_METHODS.has(method)) {
-    const served = apiRouteOf(pathname);
     return { route, error: served ? methodNotAllowed(served.allowed) : notFound("no such route") };
   }
   return undefined;
@@ -108,10 +109,11 @@ async function send(
   withCommonHeaders(answer, log.requestId);
   const body = Buffer.from(await answer.arrayBuffer());
   response.writeHead(answer.status, Object.fromEntries(answer.headers));
-  response.end(request.method === "HEAD" ? undefined : body);
+  // Node.js sends no body in answer to HEAD, whatever is written.
+  response.end(body);
   logRequest({
     requestId: log.requestId,
-    method: request.method ?? "",
+    method: request.method!,
     route: log.route,
     status: answer.status,
     durationMs: Math.round(performance.now() - log.startedAt),
@@ -122,8 +124,9 @@ async function send(
 /** Answers the request itself when it must not reach Next.js; returns whether it did. */
 function interceptBeforeNext(request: IncomingMessage, response: ServerResponse): boolean {
   // Next.js answers an absolute-form target with a redirect to the same URL, forever; servers must take it as its path.
-  request.url = originForm(request.url ?? "/");
-  const answer = answerBeforeRouting(request.method ?? "", request.url ?? "/");
+  // A server's request always has a method and a URL.
+  request.url = originForm(request.url!);
+  const answer = answerBeforeRouting(request.method!, request.url);
   if (!answer) return false;
   const startedAt = performance.now();
   const requestId = requestIdFrom(request.headers["x-request-id"] as string | undefined);
@@ -164,9 +167,8 @@ export function guardServer(
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
     socket.setTimeout(idle.responseIdleMs);
-    response.once("close", () => {
-      if (!socket.destroyed) socket.setTimeout(idle.socketIdleMs);
-    });
+    // (On a socket already destroyed, setTimeout does nothing.)
+    response.once("close", () => socket.setTimeout(idle.socketIdleMs));
     if (interceptBeforeNext(request, response)) return;
     for (const listener of nextListeners) listener.call(server, request, response);
   });
@@ -191,14 +193,8 @@ export function guardHttpServers(): void {
   if (subscribed) return;
   subscribed = true;
   subscribe("net.server.socket", (message) => {
-    const server = (message as { socket: Socket & { server?: unknown } }).socket.server;
+    const { server } = (message as { socket: Socket & { server: Server } }).socket;
     // Only HTTP servers: they have a request listener (Next.js's) to stand in front of.
-    if (
-      server &&
-      typeof (server as Server).listeners === "function" &&
-      (server as Server).listenerCount("request") > 0
-    ) {
-      guardServer(server as Server);
-    }
+    if (server.listenerCount("request") > 0) guardServer(server);
   });
 }

@@ -1,8 +1,47 @@
-import { createServer, METHODS, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
-import { describe, expect, it } from "vitest";
-import { answerBeforeRouting, guardServer, originForm } from "@/lib/http/server-guard";
+import {
+  createServer,
+  METHODS,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { connect, createServer as createTcpServer, type AddressInfo } from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { getLogger } from "@/lib/logger";
+import { errorBody } from "@/lib/http/errors";
+import { MAX_BODY_BYTES } from "@/lib/http/request-input";
+import {
+  answerBeforeRouting,
+  guardHttpServers,
+  guardServer,
+  HEADERS_TIMEOUT_MS,
+  MAX_CONNECTIONS,
+  originForm,
+  REQUEST_TIMEOUT_MS,
+  SOCKET_IDLE_TIMEOUT_MS,
+} from "@/lib/http/server-guard";
 import { API_ROUTES, ROUTE_HANDLER_METHODS } from "@/lib/http/routes";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** What arrives on a raw connection that sends `request` (maybe nothing), until the server closes it. */
+function exchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(request));
+    let received = "";
+    socket.on("data", (chunk) => (received += chunk.toString()));
+    socket.on("close", () => resolve(received));
+    socket.on("error", reject);
+  });
+}
+
+async function listening(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
 
 // Requests Next.js would answer before any app code, enumerated by kind: every method Node.js parses that a route
 // handler cannot serve, every position of a malformed escape or a dot segment, a trailing slash on every route.
@@ -118,11 +157,49 @@ describe("answerBeforeRouting", () => {
     expect(answerBeforeRouting("GET", "/api/%5C")).toBeUndefined(); // an escaped backslash is a name
   });
 
+  it("says which route each answer is for, and why, in the contract's error body", () => {
+    const answered = (method: string, target: string) => {
+      const answer = answerBeforeRouting(method, target)!;
+      return { route: answer.route, redirect: answer.redirect, body: answer.error && errorBody(answer.error) };
+    };
+    expect(answered("GET", "/api/alice/tasks/%zz")).toStrictEqual({
+      route: "/api/[userId]/tasks/[taskId]",
+      redirect: undefined,
+      body: {
+        error: "path is not valid percent-encoding",
+        code: "validation_error",
+        details: [{ path: "path", message: "is not valid percent-encoding" }],
+      },
+    });
+    expect(answered("GET", "/api/alice/../bob/tasks")).toStrictEqual({
+      route: "(no route)",
+      redirect: undefined,
+      body: { error: "no such route", code: "not_found" },
+    });
+    expect(answered("PROPFIND", "/api/alice/tasks/7")).toStrictEqual({
+      route: "/api/[userId]/tasks/[taskId]",
+      redirect: undefined,
+      body: { error: "method not allowed; use GET, HEAD, PUT, DELETE", code: "method_not_allowed" },
+    });
+    expect(answered("TRACE", "/api/nothing?x=1")).toStrictEqual({
+      route: "(no route)",
+      redirect: undefined,
+      body: { error: "no such route", code: "not_found" },
+    });
+    // A redirected request is logged under the route it is sent to.
+    expect(answered("GET", "/api/alice/tasks/7/complete/?x=1")).toStrictEqual({
+      route: "/api/[userId]/tasks/[taskId]/complete",
+      redirect: "/api/alice/tasks/7/complete?x=1",
+      body: undefined,
+    });
+  });
+
   it("takes an absolute-form target (RFC 9112 §3.2.2) as its path, which Next.js would redirect to itself forever", () => {
     expect(originForm("http://127.0.0.1:3000/api/health?x=1")).toBe("/api/health?x=1");
     expect(originForm("HTTPS://example.com")).toBe("/");
     expect(originForm("http://h?q")).toBe("/?q");
     expect(originForm("/api/health")).toBe("/api/health");
+    expect(originForm("/api/alice/tasks?q=http://h/x")).toBe("/api/alice/tasks?q=http://h/x"); // a URL in the query
     expect(answerBeforeRouting("TRACE", originForm("http://h/api/health"))?.error?.status).toBe(405);
     expect(answerBeforeRouting("GET", originForm("http://h/api/%zz"))?.error?.status).toBe(400);
   });
@@ -142,17 +219,6 @@ describe("the guard's idle timeouts (guardServer)", () => {
     return { server, port: (server.address() as AddressInfo).port };
   }
 
-  /** What arrives on a raw connection that sends `request` (maybe nothing), until the server closes it. */
-  function exchange(port: number, request: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, "127.0.0.1", () => socket.write(request));
-      let received = "";
-      socket.on("data", (chunk) => (received += chunk.toString()));
-      socket.on("close", () => resolve(received));
-      socket.on("error", reject);
-    });
-  }
-
   it("lets a request whose answer takes longer than the idle timeout get its answer, then closes the idle connection", async () => {
     const { server, port } = await guardedServer();
     try {
@@ -165,6 +231,24 @@ describe("the guard's idle timeouts (guardServer)", () => {
     }
   });
 
+  it("gives a connection the longer timeout while its request is answered, and the idle one again after", async () => {
+    const timeouts: (number | undefined)[] = [];
+    const server = createServer((request, response) => {
+      timeouts.push(request.socket.timeout);
+      // The guard's own close listener came first: the idle timeout is back by now.
+      response.once("close", () => timeouts.push(request.socket.timeout));
+      response.end("answered");
+    });
+    guardServer(server, idle);
+    const port = await listening(server);
+    try {
+      await exchange(port, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(timeouts).toStrictEqual([idle.responseIdleMs, idle.socketIdleMs]);
+    } finally {
+      server.close();
+    }
+  });
+
   it("still closes a connection that sends nothing, or half a request line, after the idle timeout", async () => {
     const { server, port } = await guardedServer();
     try {
@@ -172,6 +256,174 @@ describe("the guard's idle timeouts (guardServer)", () => {
       expect(await exchange(port, "GET /hal")).toBe("");
     } finally {
       server.close();
+    }
+  });
+});
+
+describe("the guard in front of Next.js's listeners (guardServer)", () => {
+  type Seen = { listener: string; method: string; url: string };
+
+  /** A server whose request listeners (Next.js's stand-ins) record what reaches them; the last one answers. */
+  async function guardedServer(guards = 1, listeners = ["next"]) {
+    const seen: Seen[] = [];
+    const server = createServer();
+    for (const [index, listener] of listeners.entries()) {
+      server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+        seen.push({ listener, method: request.method!, url: request.url! });
+        if (index === listeners.length - 1) response.end("from next");
+      });
+    }
+    for (let guard = 0; guard < guards; guard++) guardServer(server);
+    const port = await listening(server);
+    return { server, port, seen };
+  }
+
+  function send(port: number, method: string, path: string, headers: Record<string, string> = {}) {
+    return new Promise<{ status: number; headers: IncomingMessage["headers"]; body: string }>((resolve, reject) => {
+      const request = httpRequest({ host: "127.0.0.1", port, method, path, headers, agent: false }, (response) => {
+        let body = "";
+        response.on("data", (chunk) => (body += chunk));
+        response.on("end", () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+      });
+      request.on("error", reject);
+      request.end();
+    });
+  }
+
+  it("sets Node.js's timeouts and connection cap, which Next.js does not", async () => {
+    const { server } = await guardedServer();
+    try {
+      expect(server.headersTimeout).toBe(HEADERS_TIMEOUT_MS);
+      expect(server.requestTimeout).toBe(REQUEST_TIMEOUT_MS);
+      expect(server.maxConnections).toBe(MAX_CONNECTIONS);
+      expect(server.timeout).toBe(SOCKET_IDLE_TIMEOUT_MS);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("answers what must not reach Next.js itself, in the contract's form, logs it, and closes the connection", async () => {
+    const { server, port, seen } = await guardedServer();
+    const info = vi.spyOn(getLogger(), "info");
+    try {
+      const sentAt = performance.now();
+      const answer = await send(port, "TRACE", "/api/health", { "X-Request-Id": "trace-1" });
+      const elapsedMs = performance.now() - sentAt;
+      expect(answer.status).toBe(405);
+      expect(answer.headers).toMatchObject({
+        allow: API_ROUTES.health.allowed.join(", "),
+        "content-type": "application/json",
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+        "x-request-id": "trace-1",
+        connection: "close",
+      });
+      expect(JSON.parse(answer.body)).toStrictEqual({
+        error: "method not allowed; use GET, HEAD",
+        code: "method_not_allowed",
+      });
+      expect(seen).toStrictEqual([]);
+      expect((info.mock.calls[0]?.[0] as { durationMs: number }).durationMs).toBeLessThanOrEqual(Math.ceil(elapsedMs));
+      expect(info.mock.calls).toStrictEqual([
+        [
+          {
+            requestId: "trace-1",
+            method: "TRACE",
+            route: "/api/health",
+            status: 405,
+            durationMs: expect.any(Number) as number,
+            code: "method_not_allowed",
+          },
+          "request",
+        ],
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("redirects a path Next.js would redirect with 308, the API's headers and no body", async () => {
+    const { server, port, seen } = await guardedServer();
+    const info = vi.spyOn(getLogger(), "info");
+    try {
+      const answer = await send(port, "GET", "//api/alice/tasks/?limit=5");
+      expect(answer.status).toBe(308);
+      expect(answer.headers.location).toBe("/api/alice/tasks?limit=5");
+      expect(answer.headers["cache-control"]).toBe("no-store");
+      expect(answer.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(answer.body).toBe("");
+      expect(seen).toStrictEqual([]);
+      expect(info.mock.calls[0]?.[0]).toMatchObject({ route: "/api/[userId]/tasks", status: 308, code: undefined });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("answers HEAD with the headers alone", async () => {
+    const { server, port } = await guardedServer();
+    try {
+      const received = await exchange(port, "HEAD /api/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(received).toMatch(/\r\n\r\n$/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("passes every other request to each of Next.js's listeners, an absolute-form target as its path", async () => {
+    const { server, port, seen } = await guardedServer(1, ["first", "second"]);
+    try {
+      expect((await send(port, "GET", "http://127.0.0.1/api/alice/tasks?limit=5")).body).toBe("from next");
+      expect((await send(port, "TRACE", "/elsewhere")).body).toBe("from next");
+      expect(seen).toStrictEqual([
+        { listener: "first", method: "GET", url: "/api/alice/tasks?limit=5" },
+        { listener: "second", method: "GET", url: "/api/alice/tasks?limit=5" },
+        { listener: "first", method: "TRACE", url: "/elsewhere" },
+        { listener: "second", method: "TRACE", url: "/elsewhere" },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it.each([
+    { declared: 10, continues: true },
+    { declared: MAX_BODY_BYTES, continues: true },
+    { declared: MAX_BODY_BYTES + 1, continues: false },
+  ])(
+    "answers Expect: 100-continue for a $declared-byte body with 100: $continues, and passes the request on once, however often guarded",
+    async ({ declared, continues }) => {
+      const { server, port, seen } = await guardedServer(2);
+      try {
+        const received = await exchange(
+          port,
+          `POST /api/alice/tasks HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ${declared}\r\nConnection: close\r\n\r\n`,
+        );
+        expect(received.startsWith("HTTP/1.1 100 Continue\r\n\r\n")).toBe(continues);
+        expect(received).toMatch(/HTTP\/1\.1 200 OK\r\n[^]*from next/);
+        expect(seen).toHaveLength(1);
+      } finally {
+        server.close();
+      }
+    },
+  );
+});
+
+describe("guardHttpServers", () => {
+  it("guards every HTTP server of the process from its first connection, and leaves other servers alone", async () => {
+    guardHttpServers();
+    guardHttpServers();
+    const http = createServer((_request, response) => response.end("from next"));
+    const tcp = createTcpServer((socket) => socket.end("echo"));
+    const [httpPort, tcpPort] = [await listening(http), await listening(tcp)];
+    try {
+      const answer = await exchange(httpPort, "TRACE /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+      expect(http.headersTimeout).toBe(HEADERS_TIMEOUT_MS);
+      expect(await exchange(tcpPort, "")).toBe("echo");
+    } finally {
+      http.close();
+      tcp.close();
     }
   });
 });
