@@ -25,6 +25,22 @@ describe("routeOf: the route field of a request's log line", () => {
   ])("%s is %s", (pathname, params, route) => {
     expect(routeOf(pathname, params)).toBe(route);
   });
+
+  // Routes outside the routes table are rebuilt from their params (the app's own is the catch-all): the rebuild, on
+  // route shapes any new route could have.
+  it.each([
+    // A malformed segment in a catch-all's values.
+    ["/api/nothing/%zz", { path: ["nothing", "%zz"] }, "/api/[...path]"],
+    // One value, after a static segment; a parameter named like the API's own segment.
+    ["/api/v/7", { id: "7" }, "/api/v/[id]"],
+    ["/api/api/x", { name: "api" }, "/api/[name]/x"],
+    // Two parameters: the second is looked for after the first, though its value appears before.
+    ["/api/7/x/7", { a: "x", b: "7" }, "/api/7/[a]/[b]"],
+    // A catch-all's values where all of them match, not where the first does.
+    ["/api/a/a/c", { path: ["a", "c"] }, "/api/a/[...path]"],
+  ])("%s is %s (a route outside the routes table)", (pathname, params, route) => {
+    expect(routeOf(pathname, params)).toBe(route);
+  });
 });
 
 describe("withoutQueryParameters: what of a database failure is logged", () => {

@@ -30,6 +30,19 @@ describe("readSessionCookie", () => {
     expect(readSessionCookie(withCookies(`${NAME}.1=en.sig; x=y; ${NAME}.0=tok.`), NAME)).toBe("tok.en.sig");
   });
 
+  it("reads up to 100 chunks (.0 to .99), in numeric order", () => {
+    const parts = Array.from({ length: 12 }, (_, index) => `p${index}-`);
+    const cookies = parts.map((part, index) => `${NAME}.${index}=${part}`).reverse();
+    expect(readSessionCookie(withCookies(cookies.join("; ")), NAME)).toBe(parts.join(""));
+    expect(readSessionCookie(withCookies(`${NAME}.99=b; ${NAME}.5=a`), NAME)).toBe("ab");
+  });
+
+  it("takes no other cookie that starts with the name for a chunk", () => {
+    for (const other of [`${NAME}X.0`, `${NAME}.0x`, `${NAME}.100`, `${NAME}.x`, `${NAME}.`, `${NAME}-0`]) {
+      expect(readSessionCookie(withCookies(`${other}=forged`), NAME), other).toBeNull();
+    }
+  });
+
   it("ignores a pair without '=', and another cookie whose name is as long and ends in a chunk number", () => {
     expect(readSessionCookie(withCookies(`${NAME}X`), NAME)).toBeNull();
     const lookAlike = `${"x".repeat(NAME.length)}.0`;
