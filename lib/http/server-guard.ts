@@ -2,6 +2,7 @@ import { subscribe } from "node:diagnostics_channel";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { methodNotAllowed, notFound, validationError, type ApiError } from "./errors";
+import { getLogger } from "../logger";
 import { logRequest, requestIdFrom } from "./request-log";
 import { MAX_BODY_BYTES } from "./request-input";
 import { errorResponse, withCommonHeaders } from "./responses";
@@ -109,8 +110,8 @@ async function send(
   withCommonHeaders(answer, log.requestId);
   const body = Buffer.from(await answer.arrayBuffer());
   response.writeHead(answer.status, Object.fromEntries(answer.headers));
-  // Node.js sends no body in answer to HEAD, whatever is written.
-  response.end(body);
+  // Node.js drops a body written in answer to HEAD, unless the server was made with rejectNonStandardBodyWrites.
+  response.end(request.method === "HEAD" ? undefined : body);
   logRequest({
     requestId: log.requestId,
     method: request.method!,
@@ -135,11 +136,20 @@ function interceptBeforeNext(request: IncomingMessage, response: ServerResponse)
   const reply = answer.error
     ? errorResponse(answer.error)
     : new Response(null, { status: 308, headers: { Location: answer.redirect! } });
-  void send(request, response, reply, { requestId, startedAt, route: answer.route, code: answer.error?.code });
+  const log = { requestId, startedAt, route: answer.route, code: answer.error?.code };
+  // A rejection here would be unhandled, which ends the process: the connection is cut instead, and the failure logged.
+  send(request, response, reply, log).catch((error: unknown) => {
+    response.destroy();
+    getLogger().error({ requestId, route: answer.route, err: error }, "the guard's answer failed");
+  });
   return true;
 }
 
-const guarded = new WeakSet<Server>();
+// Process-wide marks, not module state: a module may be loaded more than once in one process (by each bundle that
+// imports it, or after a reset of the module registry), while the server and the diagnostics channel are shared.
+const GUARDED = Symbol.for("todo-api.server-guard.guarded");
+const SUBSCRIBED = Symbol.for("todo-api.server-guard.subscribed");
+type Marked = { [GUARDED]?: true };
 
 /** How long a connection may be idle (ms): between requests and while one arrives, and while one is answered. */
 export interface IdleTimeouts {
@@ -155,8 +165,8 @@ export function guardServer(
   server: Server,
   idle: IdleTimeouts = { socketIdleMs: SOCKET_IDLE_TIMEOUT_MS, responseIdleMs: RESPONSE_IDLE_TIMEOUT_MS },
 ): void {
-  if (guarded.has(server)) return;
-  guarded.add(server);
+  if ((server as Marked)[GUARDED]) return;
+  (server as Marked)[GUARDED] = true;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.maxConnections = MAX_CONNECTIONS;
@@ -182,16 +192,15 @@ export function guardServer(
   });
 }
 
-let subscribed = false;
-
 /**
  * Puts the guard in front of every HTTP server of this process, from its first connection (Next.js creates its server
  * before the app's code runs, so the server is found through Node's `net.server.socket` diagnostics channel).
  * Call once, when the server starts (instrumentation.ts).
  */
 export function guardHttpServers(): void {
-  if (subscribed) return;
-  subscribed = true;
+  const marks = globalThis as { [SUBSCRIBED]?: true };
+  if (marks[SUBSCRIBED]) return;
+  marks[SUBSCRIBED] = true;
   subscribe("net.server.socket", (message) => {
     const { server } = (message as { socket: Socket & { server: Server } }).socket;
     // Only HTTP servers: they have a request listener (Next.js's) to stand in front of.

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { decodeJwt, decodeProtectedHeader } from "jose";
+import { decodeJwt, decodeProtectedHeader, UnsecuredJWT } from "jose";
 import type { AuthOptions } from "next-auth";
 import { decode as nextAuthDecode, encode as nextAuthEncode, type JWT } from "next-auth/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -48,10 +48,11 @@ const production = { NODE_ENV: "production", AUTH_SECRET: "s".repeat(32), NEXTAU
 
 describe("nextAuthOptions", () => {
   it("signs JWT sessions for 30 days with AUTH_SECRET, in the app's session cookie", async () => {
-    const { nextAuthOptions, getEnv, sessionCookie } = await loadWith();
+    const secret = "a-secret-of-this-test-at-least-32-chars";
+    const { nextAuthOptions, getEnv, sessionCookie } = await loadWith({ AUTH_SECRET: secret });
     const options = nextAuthOptions()!;
     const { auth } = getEnv();
-    expect(options.secret).toBe(auth.secret);
+    expect(options.secret).toBe(secret);
     expect(options.session).toStrictEqual({ strategy: "jwt", maxAge: THIRTY_DAYS_SECONDS });
     expect(options.jwt?.maxAge).toBe(THIRTY_DAYS_SECONDS);
     expect(options.useSecureCookies).toBe(false);
@@ -206,7 +207,11 @@ describe("the session token codec (jwt.encode and jwt.decode)", () => {
     const secret = getEnv().auth.secret!;
     const { signSessionToken } = await import("@/lib/auth/tokens");
     const otherSecret = await signSessionToken({ id: "alice" }, { secret: "o".repeat(32) });
-    for (const token of [undefined, "", "not.a.token", otherSecret]) {
+    const [header, , signature] = (await signSessionToken({ id: "alice" })).split(".");
+    const asBob = Buffer.from(JSON.stringify({ sub: "bob", exp: 4_000_000_000 })).toString("base64url");
+    const tampered = `${header}.${asBob}.${signature}`;
+    const unsigned = new UnsecuredJWT({ sub: "alice" }).setExpirationTime("1h").encode();
+    for (const token of [undefined, "", "not.a.token", otherSecret, tampered, unsigned]) {
       expect(await jwt!.decode!({ token, secret }), String(token)).toBeNull();
     }
   });

@@ -2,9 +2,9 @@ import {
   createServer,
   METHODS,
   request as httpRequest,
+  ServerResponse,
   type IncomingMessage,
   type Server,
-  type ServerResponse,
 } from "node:http";
 import { connect, createServer as createTcpServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -207,8 +207,8 @@ describe("answerBeforeRouting", () => {
 
 describe("the guard's idle timeouts (guardServer)", () => {
   // Short stand-ins for the real 15 s and 120 s; the handler is slower than the first and far quicker than the second.
-  const idle = { socketIdleMs: 200, responseIdleMs: 10_000 };
-  const HANDLER_MS = 800;
+  const idle = { socketIdleMs: 1_000, responseIdleMs: 10_000 };
+  const HANDLER_MS = 3_000;
 
   async function guardedServer(): Promise<{ server: Server; port: number }> {
     const server = createServer((_request, response) => {
@@ -359,12 +359,73 @@ describe("the guard in front of Next.js's listeners (guardServer)", () => {
     }
   });
 
-  it("answers HEAD with the headers alone", async () => {
-    const { server, port } = await guardedServer();
+  it("answers HEAD with the headers alone, also on a server that refuses a body to HEAD", async () => {
+    for (const server of [createServer(), createServer({ rejectNonStandardBodyWrites: true })]) {
+      guardServer(server);
+      const port = await listening(server);
+      try {
+        const received = await exchange(port, "HEAD /api/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+        expect(received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+        expect(received).toMatch(/\r\n\r\n$/);
+      } finally {
+        server.close();
+      }
+    }
+  });
+
+  it("closes the connection after its own answer, leaving the body unread, rather than keep it alive", async () => {
+    // Idle timeouts far beyond the test's: only the guard's own close ends this exchange.
+    const server = createServer();
+    guardServer(server, { socketIdleMs: 600_000, responseIdleMs: 600_000 });
+    const port = await listening(server);
     try {
-      const received = await exchange(port, "HEAD /api/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
-      expect(received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-      expect(received).toMatch(/\r\n\r\n$/);
+      const received = await exchange(
+        port,
+        "POST /api/alice/tasks/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+      );
+      expect(received).toMatch(/^HTTP\/1\.1 308 Permanent Redirect\r\n/);
+      expect(received).toMatch(/\r\nConnection: close\r\n/i);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("cuts the connection and logs it when its answer cannot be written", async () => {
+    // Idle timeouts far beyond the test's: only the guard's own cut ends this exchange.
+    const server = createServer();
+    guardServer(server, { socketIdleMs: 600_000, responseIdleMs: 600_000 });
+    const port = await listening(server);
+    const error = vi.spyOn(getLogger(), "error").mockImplementation(() => undefined);
+    vi.spyOn(ServerResponse.prototype, "writeHead").mockImplementationOnce(() => {
+      throw new Error("cannot write");
+    });
+    try {
+      expect(await exchange(port, "TRACE /api/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: cut\r\n\r\n")).toBe("");
+      expect(error.mock.calls).toStrictEqual([
+        [{ requestId: "cut", route: "/api/health", err: new Error("cannot write") }, "the guard's answer failed"],
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("still answers when only the log line fails, and logs that", async () => {
+    const { server, port } = await guardedServer();
+    const error = vi.spyOn(getLogger(), "error").mockImplementation(() => undefined);
+    vi.spyOn(getLogger(), "info").mockImplementation(() => {
+      throw new Error("the log is full");
+    });
+    try {
+      const answer = await send(port, "TRACE", "/api/health", { "X-Request-Id": "failing-log" });
+      expect(answer.status).toBe(405);
+      expect(JSON.parse(answer.body)).toMatchObject({ code: "method_not_allowed" });
+      await vi.waitFor(() => expect(error).toHaveBeenCalled());
+      expect(error.mock.calls).toStrictEqual([
+        [
+          { requestId: "failing-log", route: "/api/health", err: new Error("the log is full") },
+          "the guard's answer failed",
+        ],
+      ]);
     } finally {
       server.close();
     }
@@ -381,6 +442,23 @@ describe("the guard in front of Next.js's listeners (guardServer)", () => {
         { listener: "first", method: "TRACE", url: "/elsewhere" },
         { listener: "second", method: "TRACE", url: "/elsewhere" },
       ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("guards a server once, though the module is loaded again (a second bundle, a reset registry)", async () => {
+    const { server, port, seen } = await guardedServer();
+    vi.resetModules();
+    const again = await import("@/lib/http/server-guard");
+    again.guardServer(server);
+    try {
+      const received = await exchange(
+        port,
+        "POST /api/alice/tasks HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n",
+      );
+      expect(received.match(/100 Continue/g)).toHaveLength(1);
+      expect(seen).toHaveLength(1);
     } finally {
       server.close();
     }
@@ -421,6 +499,7 @@ describe("guardHttpServers", () => {
       expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
       expect(http.headersTimeout).toBe(HEADERS_TIMEOUT_MS);
       expect(await exchange(tcpPort, "")).toBe("echo");
+      expect(tcp.maxConnections).toBeUndefined();
     } finally {
       http.close();
       tcp.close();
