@@ -278,6 +278,13 @@ describe("the guard in front of Next.js's listeners (guardServer)", () => {
     return { server, port, seen };
   }
 
+  /** A guarded server whose idle timeouts are far beyond the test's: only the guard itself can end an exchange. */
+  async function guardedBeyondIdleTimeouts() {
+    const server = createServer();
+    guardServer(server, { socketIdleMs: 600_000, responseIdleMs: 600_000 });
+    return { server, port: await listening(server) };
+  }
+
   function send(port: number, method: string, path: string, headers: Record<string, string> = {}) {
     return new Promise<{ status: number; headers: IncomingMessage["headers"]; body: string }>((resolve, reject) => {
       const request = httpRequest({ host: "127.0.0.1", port, method, path, headers, agent: false }, (response) => {
@@ -374,10 +381,7 @@ describe("the guard in front of Next.js's listeners (guardServer)", () => {
   });
 
   it("closes the connection after its own answer, leaving the body unread, rather than keep it alive", async () => {
-    // Idle timeouts far beyond the test's: only the guard's own close ends this exchange.
-    const server = createServer();
-    guardServer(server, { socketIdleMs: 600_000, responseIdleMs: 600_000 });
-    const port = await listening(server);
+    const { server, port } = await guardedBeyondIdleTimeouts();
     try {
       const received = await exchange(
         port,
@@ -391,10 +395,7 @@ describe("the guard in front of Next.js's listeners (guardServer)", () => {
   });
 
   it("cuts the connection and logs it when its answer cannot be written", async () => {
-    // Idle timeouts far beyond the test's: only the guard's own cut ends this exchange.
-    const server = createServer();
-    guardServer(server, { socketIdleMs: 600_000, responseIdleMs: 600_000 });
-    const port = await listening(server);
+    const { server, port } = await guardedBeyondIdleTimeouts();
     const error = vi.spyOn(getLogger(), "error").mockImplementation(() => undefined);
     vi.spyOn(ServerResponse.prototype, "writeHead").mockImplementationOnce(() => {
       throw new Error("cannot write");
